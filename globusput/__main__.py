@@ -1,0 +1,3 @@
+from globusput.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""Command line: ``globusput [OPTIONS] PATH... DESTINATION COLLECTION_ID``.
+
+The only place that turns exceptions into messages and exit codes. Heavy modules are imported
+after argument parsing, so ``--help`` and ``--version`` answer instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from globusput import __version__
+from globusput.errors import EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
+
+_EPILOG = """\
+With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environment (CI use).
+Patterns: '*', '?', '[...]', '**' (any depth) and '{a,b}'; '!PATTERN' excludes. Exit codes:
+0 done, 1 some file failed, 2 invalid input (nothing sent), 3 authentication or permission.
+"""
+
+
+def _env_help(text: str, field: str) -> str:
+    from globusput.envnames import NAMES
+
+    return f"{text} [env: {NAMES[field][0]}]"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="globusput",
+        usage="globusput [OPTIONS] PATH [PATH ...] DESTINATION COLLECTION_ID",
+        description="Upload files to a Globus collection over HTTPS.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "args", nargs="*", metavar="PATH... DESTINATION COLLECTION_ID",
+        help="files, folders or glob patterns; then the destination folder (ending in '/') or "
+        "file name on the collection, or its https:// URL; then the collection's UUID "
+        "[env: GLOBUSPUT_PATHS (one per line), GLOBUSPUT_DESTINATION, GLOBUS_COLLECTION_ID]",
+    )
+    h = _env_help
+    add = parser.add_argument
+    add("-c", "--client-config", metavar="FILE", dest="client_config",
+        help=h('JSON file {"client_id": ..., "client_secret": ...}; otherwise '
+               "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET", "client_config"))
+    add("--base-dir", metavar="DIR", help=h("place files relative to DIR instead of each "
+                                             "pattern's fixed leading folders", "base_dir"))
+    add("--include-hidden", action="store_const", const=True,
+        help=h("let wildcards and folders include dotfiles (named ones always are)",
+               "include_hidden"))
+    add("--follow-external-symlinks", action="store_const", const=True,
+        help=h("upload symlinks pointing outside the working or base folder",
+               "follow_external_symlinks"))
+    add("--if-no-files-found", choices=["error", "warn", "ignore"],
+        help=h("when a pattern matches nothing (default: error)", "if_no_files_found"))
+    add("--concurrency", type=int, metavar="N",
+        help=h("parallel uploads, 1-32 (default: 4)", "concurrency"))
+    add("--retries", type=int, metavar="N",
+        help=h("attempts after the first for transient failures (default: 5)", "retries"))
+    add("--retry-backoff", type=float, metavar="SECONDS",
+        help=h("base of the exponential backoff between retries (default: 0.5)",
+               "retry_backoff"))
+    add("--timeout", type=float, metavar="SECONDS",
+        help=h("network read timeout per request (default: 60)", "timeout"))
+    add("--overwrite", choices=["always", "never", "changed"],
+        help=h("always replace; never replace; or replace only when size differs or the "
+               "remote copy is older than the local file (default: always)", "overwrite"))
+    add("--no-verify-size", dest="verify_size", action="store_const", const=False,
+        help=h("skip checking the stored size after each upload", "verify_size"))
+    add("--atomic", dest="atomic", action="store_const", const=True,
+        help=h("upload to a temporary name and rename into place (default: on where "
+               "Transfer allows rename)", "atomic"))
+    add("--no-atomic", dest="atomic", action="store_const", const=False,
+        help=h("write straight to the final name", "atomic"))
+    add("--dry-run", action="store_const", const=True,
+        help=h("resolve and print the plan, upload nothing", "dry_run"))
+    add("--manifest", metavar="FILE", help=h("write a JSON manifest of the run", "manifest"))
+    add("--no-mkdir", dest="mkdir", action="store_const", const=False,
+        help=h("do not create missing remote folders (GLOBUSPUT_MKDIR=false)", "mkdir"))
+    add("-n", "--no-browser", action="store_const", const=True,
+        help=h("for interactive login, print a URL and read the code", "no_browser"))
+    add("-v", "--verbose", action="store_const", const=True,
+        help=h("show each request (never tokens)", "verbose"))
+    add("-q", "--quiet", action="store_const", const=True,
+        help=h("only warnings and errors", "quiet"))
+    add("--version", action="version", version=f"globusput {__version__}")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> dict[str, Any]:
+    """CLI values keyed by setting name; options not given are absent (the env decides)."""
+    namespace = build_parser().parse_args(argv)
+    values = {k: v for k, v in vars(namespace).items() if v is not None and k != "args"}
+    positional: list[str] = namespace.args
+    if positional:
+        if len(positional) < 3:
+            raise ConfigError(
+                "give PATH... DESTINATION COLLECTION_ID, or none of them to use the environment"
+            )
+        *values["paths"], values["destination"], values["collection_id"] = positional
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run globusput; returns the exit code (0 ok, 1 failed files, 2 usage, 3 auth)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        values = parse_args(args)  # --help and --version end here, before heavy imports
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+    from globusput.report import Reporter
+    from globusput.run import upload
+    from globusput.settings import load_settings
+
+    reporter = Reporter()
+    try:
+        settings = load_settings(values)
+        reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
+        upload(settings, reporter)
+    except GlobusputError as exc:
+        reporter.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        reporter.error("interrupted")
+        return EXIT_SIGINT
+    return EXIT_OK

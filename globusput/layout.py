@@ -1,0 +1,134 @@
+"""Where each selected file goes on the collection: pure decisions, no I/O.
+
+The destination matrix (folder vs exact file name, path vs URL) and collision rules live here so
+they can be tested exhaustively without a server. Collection paths are plain decoded strings;
+URLs are built by percent-encoding each segment, so names with spaces, ``#``, ``?``, ``%`` or
+non-ASCII characters arrive exactly as named locally.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+from globusput.errors import DestinationError, SelectionError
+from globusput.selection import LocalFile
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A parsed destination: a collection path plus, for a URL, the host it named."""
+
+    path: str  #: decoded collection path, always starting with "/"
+    is_folder: bool  #: ended with "/": files keep their names below it
+    netloc: str | None = None  #: "host:port" of a URL destination, checked against the collection
+    text: str = ""  #: as the user gave it, for messages
+
+    @property
+    def folder(self) -> str:
+        """The folder files are placed in (the parent, for an exact file name)."""
+        return self.path if self.is_folder else posixpath.dirname(self.path)
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    """One file, its collection path and the URL it is PUT to."""
+
+    source: LocalFile
+    remote_path: str
+    url: str
+
+
+def parse_destination(text: str) -> Destination:
+    """Parse a path (``/data/``, ``data/x.json``) or an ``https://`` URL on the collection."""
+    text = text.strip()
+    netloc = None
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme.lower() != "https":
+            raise DestinationError(
+                f"destination {text!r} is not https: tokens are only sent over https; "
+                "use the collection's https:// URL or a path such as /data/"
+            )
+        if parts.query or parts.fragment:
+            raise DestinationError(
+                f"destination {text!r} has a query or fragment: percent-encode ? and # in names"
+            )
+        netloc = _netloc(text)
+        path = unquote(parts.path) or "/"
+    else:
+        path = text if text.startswith("/") else "/" + text
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise DestinationError(
+            f"destination {text!r} contains a '.' or '..' segment: give the folder's full path"
+        )
+    if any("\x00" <= ch < " " for ch in path):
+        raise DestinationError(f"destination {text!r} contains control characters")
+    normal = "/" + "/".join(s for s in segments if s)
+    is_folder = path.endswith("/") or normal == "/"
+    if is_folder and normal != "/":
+        normal += "/"
+    return Destination(normal, is_folder, netloc, text)
+
+
+def check_destination_host(destination: Destination, base_url: str) -> None:
+    """Refuse a URL destination that is not on the collection, before any token is sent."""
+    if destination.netloc is not None and destination.netloc != _netloc(base_url):
+        raise DestinationError(
+            f"destination {destination.text!r} is not on this collection's HTTPS server "
+            f"{base_url}: globusput sends its token only to the collection; use a path "
+            "such as /data/ or a URL on that server"
+        )
+
+
+def plan_uploads(
+    files: Sequence[LocalFile], destination: Destination, base_url: str
+) -> list[PlannedUpload]:
+    """Pair every file with its remote path; collisions are refused before anything is sent."""
+    if not destination.is_folder:
+        if len(files) != 1:
+            raise DestinationError(
+                f"destination {destination.text!r} names one file but {len(files)} files are "
+                f"selected: end it with '/' ({destination.path}/) to upload into that folder"
+            )
+        return [PlannedUpload(files[0], destination.path, url_for(base_url, destination.path))]
+    plan: list[PlannedUpload] = []
+    taken: dict[str, LocalFile] = {}
+    collisions: list[str] = []
+    for local in files:
+        remote = destination.path + local.relative.as_posix()
+        other = taken.setdefault(remote, local)
+        if other is not local:
+            collisions.append(f"{other.path} and {local.path} would both be stored as {remote}")
+            continue
+        plan.append(PlannedUpload(local, remote, url_for(base_url, remote)))
+    if collisions:
+        raise SelectionError(
+            "; ".join(collisions) + ": use --base-dir or narrower patterns so each file has "
+            "its own remote path"
+        )
+    return plan
+
+
+def folders_to_create(plan: Sequence[PlannedUpload]) -> list[str]:
+    """Each distinct remote folder once, parents before children (mkdir -p order)."""
+    folders = {posixpath.dirname(p.remote_path) for p in plan}
+    return sorted((f for f in folders if f != "/"), key=lambda f: (f.count("/"), f))
+
+
+def url_for(base_url: str, remote_path: str) -> str:
+    """The HTTPS URL of a collection path, each segment percent-encoded."""
+    return base_url.rstrip("/") + "/".join(quote(s, safe="") for s in remote_path.split("/"))
+
+
+def _netloc(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise DestinationError(f"{url!r} has an invalid port") from None
+    return f"{host}:{port}"

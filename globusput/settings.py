@@ -1,0 +1,189 @@
+"""One settings model for every way globusput is driven.
+
+CLI options, environment variables (plain, or mapped from GitHub Action inputs by ``action.yml``)
+and defaults are layered here and validated together, so every entry point sees the same rules
+and a user sees every mistake in one run instead of one per run.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from globusput.envnames import NAMES
+from globusput.errors import SettingsError
+
+#: The native client registered by the original one-file upload script.
+DEFAULT_NATIVE_CLIENT_ID = "fe8e6f96-8254-4554-b4f6-0ba17e526669"
+
+
+
+def _env(field: str) -> str:
+    """The documented environment variable is the only name a value is read under."""
+    return NAMES[field][0]
+
+
+class Settings(BaseSettings):
+    """Everything one run needs; CLI values are passed as keyword arguments and beat the env."""
+
+    model_config = SettingsConfigDict(
+        env_ignore_empty=True,  # GitHub passes unset action inputs as empty strings
+        extra="ignore",
+        case_sensitive=True,
+    )
+
+    client_id: uuid.UUID | None = Field(None, validation_alias=_env("client_id"))
+    client_secret: SecretStr | None = Field(None, validation_alias=_env("client_secret"))
+    client_config: Path | None = Field(None, validation_alias=_env("client_config"))
+    collection_id: uuid.UUID | None = Field(None, validation_alias=_env("collection_id"))
+    destination: str | None = Field(None, validation_alias=_env("destination"))
+    paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("paths")
+    )
+    base_dir: Path | None = Field(None, validation_alias=_env("base_dir"))
+    include_hidden: bool = Field(False, validation_alias=_env("include_hidden"))
+    follow_external_symlinks: bool = Field(
+        False, validation_alias=_env("follow_external_symlinks")
+    )
+    if_no_files_found: Literal["error", "warn", "ignore"] = Field(
+        "error", validation_alias=_env("if_no_files_found")
+    )
+    concurrency: int = Field(4, ge=1, le=32, validation_alias=_env("concurrency"))
+    retries: int = Field(5, ge=0, le=20, validation_alias=_env("retries"))
+    retry_backoff: float = Field(0.5, ge=0, le=60, validation_alias=_env("retry_backoff"))
+    timeout: float = Field(60.0, gt=0, le=3600, validation_alias=_env("timeout"))
+    overwrite: Literal["always", "never", "changed"] = Field(
+        "always", validation_alias=_env("overwrite")
+    )
+    verify_size: bool = Field(True, validation_alias=_env("verify_size"))
+    #: None: on where Transfer allows rename on the collection
+    atomic: bool | None = Field(None, validation_alias=_env("atomic"))
+    dry_run: bool = Field(False, validation_alias=_env("dry_run"))
+    manifest: Path | None = Field(None, validation_alias=_env("manifest"))
+    mkdir: bool = Field(True, validation_alias=_env("mkdir"))
+    verbose: bool = Field(False, validation_alias=_env("verbose"))
+    quiet: bool = Field(False, validation_alias=_env("quiet"))
+    no_browser: bool = Field(False, validation_alias=_env("no_browser"))
+    native_client_id: uuid.UUID = Field(
+        uuid.UUID(DEFAULT_NATIVE_CLIENT_ID), validation_alias=_env("native_client_id")
+    )
+    insecure_skip_tls_verify: bool = Field(
+        False, validation_alias=_env("insecure_skip_tls_verify")
+    )
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        """One pattern per line; blank lines and ``#`` comments are for readability in YAML."""
+        if isinstance(value, str):
+            value = value.splitlines()
+        if isinstance(value, (list, tuple)):
+            lines = (str(v).strip() for v in value)
+            return [line for line in lines if line and not line.startswith("#")]
+        return value
+
+    @field_validator("client_secret")
+    @classmethod
+    def _secret_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty; set it to the client secret from Globus")
+        return value
+
+    @field_validator("destination")
+    @classmethod
+    def _destination_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is empty; give a folder such as /builds/ or a file path")
+        return value
+
+    @model_validator(mode="after")
+    def _read_client_config(self) -> Settings:
+        """A client-config file supplies the credentials and wins over GLOBUS_CLIENT_*."""
+        if self.client_config is None:
+            return self
+        client_id, secret = read_client_config(self.client_config)
+        self.client_id = client_id
+        self.client_secret = SecretStr(secret)
+        return self
+
+    @property
+    def has_client_credentials(self) -> bool:
+        return self.client_id is not None and self.client_secret is not None
+
+    def require_upload_target(self) -> None:
+        """Patterns, destination and collection are needed for an upload, not for login."""
+        missing = [
+            name for name in ("paths", "destination", "collection_id") if not getattr(self, name)
+        ]
+        if missing:
+            raise SettingsError(
+                [f"{_label(name)}: is required for an upload" for name in missing]
+            )
+
+
+def read_client_config(path: Path) -> tuple[uuid.UUID, str]:
+    """Load ``{"client_id": ..., "client_secret": ...}``, the original script's file format."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValueError(
+            f"{path} is not valid JSON; it must hold "
+            '{"client_id": "...", "client_secret": "..."}'
+        ) from None
+    if not isinstance(data, dict) or not {"client_id", "client_secret"} <= data.keys():
+        raise ValueError(f'{path} must hold the keys "client_id" and "client_secret"')
+    try:
+        client_id = uuid.UUID(str(data["client_id"]))
+    except ValueError:
+        raise ValueError(f"{path}: client_id is not a UUID") from None
+    secret = data["client_secret"]
+    if not isinstance(secret, str) or not secret.strip():
+        raise ValueError(f"{path}: client_secret is empty")
+    return client_id, secret
+
+
+def group_or_world_readable(path: Path) -> bool:
+    """Secrets in files others can read deserve a warning (as ssh does for keys)."""
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    except OSError:
+        return False
+
+
+def _label(field: str) -> str:
+    env, flag = NAMES.get(field, (field.upper(), None))
+    return f"{env} ({flag})" if flag else env
+
+
+def load_settings(cli_values: dict[str, Any]) -> Settings:
+    """Layer CLI over environment over defaults; report every invalid value at once."""
+    values = {NAMES[k][0]: v for k, v in cli_values.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            field = str(err["loc"][0]) if err["loc"] else "client_config"
+            field = next((f for f, (e, _) in NAMES.items() if e == field), field)
+            message = err["msg"].removeprefix("Value error, ")
+            shown = err.get("input")
+            if field != "client_secret" and isinstance(shown, (str, int, float)):
+                message += f" (got {shown!r})"
+            problems.append(f"{_label(field)}: {message}")
+        raise SettingsError(problems) from None

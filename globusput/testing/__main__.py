@@ -1,0 +1,79 @@
+"""``python -m globusput.testing``: serve the stand-in, or run one command against it.
+
+``serve`` (the default) prints the variables to export and runs until Ctrl-C; ``run -- CMD``
+starts the stand-in, runs CMD with those variables set, lists what the collection holds and
+exits with CMD's status: a whole pipeline rehearsal in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from globusput.testing.standin import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_COLLECTION_ID,
+    StandIn,
+)
+
+
+def demo_standin(workdir: Path | None, port: int) -> tuple[StandIn, dict[str, str]]:
+    """A stand-in with the demo client and collection, and the environment to reach it."""
+    standin = StandIn(workdir, port=port).start()
+    standin.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    standin.add_collection(DEMO_COLLECTION_ID, grant=[DEMO_CLIENT_ID],
+                           display_name="globusput demo collection")
+    env = {
+        **standin.environment(),
+        "GLOBUS_CLIENT_ID": DEMO_CLIENT_ID,
+        "GLOBUS_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "GLOBUS_COLLECTION_ID": DEMO_COLLECTION_ID,
+    }
+    return standin, env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m globusput.testing",
+                                     description="A local stand-in for Globus services.")
+    parser.add_argument("mode", nargs="?", choices=["serve", "run"], default="serve")
+    parser.add_argument("command", nargs=argparse.REMAINDER,
+                        help="with run: the command to run, after --")
+    parser.add_argument("--dir", type=Path, help="keep collections and certificates here")
+    parser.add_argument("--port", type=int, default=0, help="Auth/Transfer port (default: any)")
+    args = parser.parse_args(argv)
+    command = [c for c in args.command if c != "--"] if args.command else []
+    if args.mode == "run" and not command:
+        parser.error("run needs a command, e.g. run -- globusput README.md /demo/ "
+                     + DEMO_COLLECTION_ID)
+    standin, env = demo_standin(args.dir, args.port)
+    collection = standin.collections[DEMO_COLLECTION_ID]
+    try:
+        if args.mode == "serve":
+            for name, value in env.items():
+                print(f"export {name}={shlex.quote(value)}")
+            print(f"# collection files are stored in {collection.root}", file=sys.stderr)
+            print("# serving; press Ctrl-C to stop", file=sys.stderr, flush=True)
+            threading.Event().wait()
+            return 0
+        bindir = os.path.dirname(sys.executable)
+        child_env = {**os.environ, **env, "PATH": bindir + os.pathsep + os.environ["PATH"]}
+        status = subprocess.call(command, env=child_env)
+        print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
+        for path in sorted(p for p in collection.root.rglob("*") if p.is_file()):
+            print(f"#   /{path.relative_to(collection.root).as_posix()} "
+                  f"({path.stat().st_size} bytes)")
+        return status
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        standin.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""A collection's HTTPS server (Globus Connect Server v5 as observed): PUT/GET/HEAD/DELETE."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from urllib.parse import quote, unquote, urlsplit
+
+from globusput.testing.standin import Collection, StandIn, https_scope
+from globusput.testing.tlsserver import Handler
+
+STEP_UP_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Globus</title>
+<script>window.location.replace("https://auth.globus.org/v2/oauth2/authorize?session_required_single_domain=example.edu");</script>
+</head><body>Authentication required. Redirecting...</body></html>
+"""
+ENDPOINT_ERROR_BODY = (
+    b'{"code": "ENDPOINT_ERROR", "message": "GCS Manager Internal Error", '
+    b'"http_response_code": 404}'
+)
+
+
+class DataHandler(Handler):
+    server_version = "Apache"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return "Apache"
+
+    @property
+    def standin(self) -> StandIn:
+        return self.server.standin  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def collection(self) -> Collection:
+        return self.server.collection  # type: ignore[attr-defined, no-any-return]
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_HEAD(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        self.send(200, headers={"Allow": "GET, HEAD, PUT, DELETE, OPTIONS"})
+
+    def _handle(self) -> None:
+        cpath = unquote(urlsplit(self.path).path)
+        route = f"data.{self.command}"
+        self.standin.record(route, method=self.command, path=cpath,
+                            authorized="Authorization" in self.headers,
+                            collection=self.collection.id)
+        fault = self.standin.take_fault(route, cpath)
+        if fault is not None and fault.kind == "expire":
+            self.standin.expire_tokens()
+            fault = None
+        if fault is not None and fault.kind == "reset":
+            if self.command == "PUT":
+                self._store(cpath, limit=fault.after_bytes)
+            self.reset_connection()
+        if not self._authorized(cpath):
+            return
+        if fault is not None and fault.kind != "delay":
+            self._fault(fault)
+            return
+        try:
+            target = self.collection.fs_path(cpath)
+        except ValueError:
+            self.drain_body()
+            self.send(400, b"bad path", "text/plain")
+            return
+        if self.command == "PUT":
+            if not self._put(cpath):
+                return
+            if fault is not None:
+                time.sleep(fault.seconds)
+                self.close_connection = True
+            self.send(200)
+        elif self.command == "DELETE":
+            if not target.is_file():
+                self.send(404, b"Not Found", "text/plain")
+                return
+            target.unlink()
+            self.send(204)
+        else:
+            self._get(target)
+
+    def _authorized(self, cpath: str) -> bool:
+        """Redirect to login without a token; 401/403 for tokens that do not fit."""
+        value = self.bearer_token()
+        if value is None:
+            self.drain_body()
+            location = (
+                f"{self.standin.url}v2/oauth2/authorize?client_id={self.collection.id}"
+                f"&scope={quote(https_scope(self.collection.id), safe='')}&response_type=code"
+            )
+            self.send(302, b"<html><body>Redirecting to Globus login</body></html>",
+                      "text/html", {"Location": location})
+            return False
+        token = self.standin.valid_token(value)
+        if token is None:
+            self.drain_body()
+            self.send(401, b"Unauthorized", "text/plain")
+            return False
+        if token.resource_server != self.collection.id or (
+            https_scope(self.collection.id) not in token.scopes
+        ):
+            self.drain_body()
+            self.send(403, b"Forbidden: token is not for this collection", "text/plain")
+            return False
+        if not self.collection.allows(token.username, cpath):
+            self.drain_body()
+            self.send(403, b"Forbidden", "text/plain")
+            return False
+        return True
+
+    def _fault(self, fault: object) -> None:
+        from globusput.testing.standin import Fault
+
+        assert isinstance(fault, Fault)
+        self.drain_body()
+        if fault.kind == "html":
+            self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
+        elif fault.kind == "endpoint_error":
+            self.send(404, ENDPOINT_ERROR_BODY, "application/json")
+        else:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+            self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)
+
+    def _put(self, cpath: str) -> bool:
+        """Store the body; a PUT onto a folder or into a missing one is a 409, as WebDAV does."""
+        target = self.collection.fs_path(cpath)
+        if target.is_dir() or not target.parent.is_dir():
+            self.drain_body()
+            self.send(409, b"Conflict", "text/plain")
+            return False
+        self._store(cpath)
+        return True
+
+    def _store(self, cpath: str, limit: int | None = None) -> None:
+        """Write straight under the final name: an interrupted PUT leaves a truncated file."""
+        target = self.collection.fs_path(cpath)
+        if target.is_dir() or not target.parent.is_dir():
+            return
+        remaining = self.body_length() if limit is None else min(limit, self.body_length())
+        with open(target, "wb") as out:
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                out.write(chunk)
+                remaining -= len(chunk)
+
+    def _get(self, target: object) -> None:
+        from pathlib import Path
+
+        assert isinstance(target, Path)
+        if not target.is_file():
+            self.send(404, b"Not Found" if self.command == "GET" else b"", "text/plain")
+            return
+        info = target.stat()
+        headers = {
+            "Last-Modified": email.utils.formatdate(info.st_mtime, usegmt=True),
+            "Accept-Ranges": "bytes",
+        }
+        data = b"" if self.command == "HEAD" else target.read_bytes()
+        if self.command == "HEAD":
+            self.send_response(200)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(info.st_size))
+            self.end_headers()
+            return
+        self.send(200, data, "application/octet-stream", headers)

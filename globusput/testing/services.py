@@ -1,0 +1,288 @@
+"""Globus Auth and Transfer, as far as globusput uses them, in the real services' shapes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import re
+import secrets
+import shutil
+import stat
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from globusput.testing.standin import (
+    TRANSFER_RS,
+    TRANSFER_SCOPE,
+    Collection,
+    StandIn,
+    Token,
+    client_username,
+    data_access_scope,
+    https_scope,
+)
+from globusput.testing.tlsserver import Handler
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_OPERATION = re.compile(r"^/v0\.10/operation/endpoint/([^/]+)/(mkdir|stat|rename|ls)$")
+_ENDPOINT = re.compile(r"^/v0\.10/endpoint/([^/]+)$")
+
+
+class ServicesHandler(Handler):
+    @property
+    def standin(self) -> StandIn:
+        return self.server.standin  # type: ignore[attr-defined, no-any-return]
+
+    # -- dispatch --------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        route = self._route(url.path)
+        self.standin.record(route, method=self.command, path=url.path,
+                            authorized="Authorization" in self.headers)
+        fault = self.standin.take_fault(route, url.path)
+        body = self.read_body() if self.command == "POST" else b""
+        if fault is not None and fault.kind == "status":
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+            self.send_json(fault.status, {"code": "ServiceUnavailable", "message": "scripted",
+                                          "request_id": "fault"}, headers)
+            return
+        if fault is not None and fault.kind == "expire":
+            self.standin.expire_tokens()
+        if route == "auth.token":
+            self._token(body)
+        elif route.startswith("transfer."):
+            self._transfer(url.path, parse_qs(url.query), body)
+        else:
+            self.send_json(404, {"code": "NotFound", "message": f"no route {url.path}"})
+
+    @staticmethod
+    def _route(path: str) -> str:
+        if path == "/v2/oauth2/token":
+            return "auth.token"
+        if _ENDPOINT.match(path):
+            return "transfer.endpoint"
+        match = _OPERATION.match(path)
+        if match:
+            return f"transfer.{match.group(2)}"
+        return "other"
+
+    # -- Auth ------------------------------------------------------------------------------
+    def _token(self, body: bytes) -> None:
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        client_id = self._basic_client()
+        if client_id is None:
+            self.send_json(401, {"error": "invalid_client",
+                                 "error_description": "Invalid client credentials"})
+            return
+        if form.get("grant_type") != "client_credentials":
+            self.send_json(400, {"error": "unsupported_grant_type"})
+            return
+        scopes = form.get("scope", "").split()
+        by_rs: dict[str, list[str]] = {}
+        for scope in scopes:
+            resource_server = self._resource_server(scope)
+            if resource_server is None:
+                self.send_json(400, {"error": "invalid_scope",
+                                     "error_description": f"Unknown scope {scope}"})
+                return
+            by_rs.setdefault(resource_server, []).append(scope)
+        if not by_rs:
+            self.send_json(400, {"error": "invalid_scope", "error_description": "No scope"})
+            return
+        tokens = [
+            self.standin.issue_token(client_id, client_username(client_id), rs, rs_scopes,
+                                     client_id)
+            for rs, rs_scopes in by_rs.items()
+        ]
+        first, *others = (self._token_json(t) for t in tokens)
+        self.send_json(200, {**first, "other_tokens": others})
+
+    def _token_json(self, token: Token) -> dict[str, Any]:
+        return {
+            "access_token": token.value,
+            "scope": " ".join(token.scopes),
+            "resource_server": token.resource_server,
+            "expires_in": max(0, int(token.expires_at - _now())),
+            "token_type": "Bearer",
+            **({"refresh_token": token.refresh_token} if token.refresh_token else {}),
+        }
+
+    def _basic_client(self) -> str | None:
+        header = self.headers.get("Authorization", "")
+        if not header.lower().startswith("basic "):
+            return None
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        expected = self.standin.clients.get(client_id)
+        if expected is None or not secrets.compare_digest(expected, secret):
+            return None
+        return client_id
+
+    def _resource_server(self, scope: str) -> str | None:
+        if scope == TRANSFER_SCOPE:
+            return TRANSFER_RS
+        for collection in self.standin.collections.values():
+            if scope == https_scope(collection.id):
+                return collection.id
+            if scope == data_access_scope(collection.id) and _needs_data_access(collection):
+                return collection.id
+        return None
+
+    # -- Transfer --------------------------------------------------------------------------
+    def _transfer(self, path: str, query: dict[str, list[str]], body: bytes) -> None:
+        token = self.standin.valid_token(self.bearer_token())
+        if token is None or token.resource_server != TRANSFER_RS:
+            self._error(401, "AuthenticationFailed", "Token is not active", path)
+            return
+        match = _ENDPOINT.match(path) or _OPERATION.match(path)
+        assert match is not None
+        collection = self.standin.collections.get(match.group(1))
+        if collection is None:
+            self._error(404, "EndpointNotFound",
+                        f"No such endpoint with id '{match.group(1)}'", path)
+            return
+        if _ENDPOINT.match(path):
+            self.send_json(200, _endpoint_document(collection))
+            return
+        operation = match.group(2)
+        if token.username in collection.transfer_denied:
+            self._error(403, "EndpointPermissionDenied",
+                        "Denied by endpoint, Error (list)\nMessage: Permission denied", path)
+            return
+        try:
+            if operation == "rename":
+                self._rename(collection, token, _json(body), path)
+            elif operation == "mkdir":
+                self._mkdir(collection, token, str(_json(body).get("path", "")), path)
+            else:
+                self._stat_or_ls(collection, token, query.get("path", ["/"])[0], operation, path)
+        except ValueError as exc:
+            self._error(400, "ClientError.BadRequest", str(exc), path)
+
+    def _stat_or_ls(self, collection: Collection, token: Token, cpath: str, operation: str,
+                    resource: str) -> None:
+        cpath = unquote(cpath)
+        if not collection.allows(token.username, cpath):
+            self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
+            return
+        target = collection.fs_path(cpath)
+        if not target.exists():
+            self._error(404, "NotFound", f"Path not found, Error (list)\n'{cpath}' not found",
+                        resource)
+            return
+        if operation == "stat":
+            self.send_json(200, _file_entry(target))
+            return
+        if not target.is_dir():
+            self._error(502, "ExternalError.DirListingFailed.NotDirectory",
+                        f"'{cpath}' is not a directory", resource)
+            return
+        entries = [_file_entry(child) for child in sorted(target.iterdir())]
+        self.send_json(200, {"DATA_TYPE": "file_list", "DATA": entries, "path": cpath,
+                             "endpoint": collection.id, "length": len(entries), "total": len(entries)})
+
+    def _mkdir(self, collection: Collection, token: Token, cpath: str, resource: str) -> None:
+        if not collection.allows(token.username, cpath):
+            self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
+            return
+        target = collection.fs_path(cpath)
+        if target.exists():
+            self._error(502, "ExternalError.MkdirFailed.Exists",
+                        f"Path already exists, Error Path '{cpath}' already exists", resource)
+            return
+        if not target.parent.is_dir() and not collection.mkdir_makes_parents:
+            self._error(404, "NotFound", f"Path not found, Error (mkdir)\n'{cpath}'", resource)
+            return
+        target.mkdir(parents=collection.mkdir_makes_parents)
+        self.send_json(202, {"DATA_TYPE": "mkdir_result", "code": "DirectoryCreated",
+                             "message": "The directory was created successfully",
+                             "request_id": secrets.token_hex(5), "resource": resource})
+
+    def _rename(self, collection: Collection, token: Token, body: dict[str, Any],
+                resource: str) -> None:
+        old, new = str(body.get("old_path", "")), str(body.get("new_path", ""))
+        if not (collection.allows(token.username, old) and collection.allows(token.username, new)):
+            self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {old}", resource)
+            return
+        source, target = collection.fs_path(old), collection.fs_path(new)
+        if not source.exists():
+            self._error(404, "NotFound", f"Path not found: '{old}'", resource)
+            return
+        if target.exists() and (target.is_dir() or not collection.rename_overwrites):
+            self._error(502, "ExternalError.RenameFailed.Exists", f"'{new}' already exists",
+                        resource)
+            return
+        shutil.move(str(source), str(target))
+        self.send_json(200, {"DATA_TYPE": "result", "code": "FileRenamed",
+                             "message": "File or directory renamed successfully",
+                             "request_id": secrets.token_hex(5), "resource": resource})
+
+    def _error(self, status: int, code: str, message: str, resource: str) -> None:
+        self.send_json(status, {"code": code, "message": message,
+                                "request_id": secrets.token_hex(5), "resource": resource})
+
+
+def _needs_data_access(collection: Collection) -> bool:
+    return collection.entity_type == "GCSv5_mapped_collection" and not collection.high_assurance
+
+
+def _endpoint_document(collection: Collection) -> dict[str, Any]:
+    return {
+        "DATA_TYPE": "endpoint",
+        "id": collection.id,
+        "display_name": collection.display_name,
+        "entity_type": collection.entity_type,
+        "gcs_version": "5.4.80",
+        "high_assurance": collection.high_assurance,
+        "https_server": collection.https_server,
+        "non_functional": False,
+        "activated": True,
+        "public": False,
+        "owner_string": "standin@globusid.org",
+        "subscription_id": None,
+    }
+
+
+def _file_entry(path: Path) -> dict[str, Any]:
+    info = path.stat()
+    modified = datetime.datetime.fromtimestamp(int(info.st_mtime), datetime.timezone.utc)
+    return {
+        "DATA_TYPE": "file",
+        "name": path.name,
+        "type": "dir" if path.is_dir() else "file",
+        "size": info.st_size,
+        "last_modified": modified.strftime("%Y-%m-%d %H:%M:%S+00:00"),
+        "permissions": f"{stat.S_IMODE(info.st_mode):04o}",
+        "user": "standin",
+        "group": "standin",
+        "link_target": None,
+    }
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise ValueError("request body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("request body is not a JSON object")
+    return data
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

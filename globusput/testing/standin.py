@@ -1,0 +1,271 @@
+"""State and control of the local Globus stand-in: clients, collections, tokens, faults.
+
+Tests and rehearsals script the awkward parts of the real services here (transient faults,
+step-up pages, expiring tokens) and read per-route request counters to prove what was sent.
+"""
+
+from __future__ import annotations
+
+import collections
+import fnmatch
+import random
+import secrets
+import shutil
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from globusput.testing.certs import make_tls_files
+from globusput.testing.tlsserver import TLSServer
+
+TRANSFER_RS = "transfer.api.globus.org"
+TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+AUTH_RS = "auth.globus.org"
+
+#: Identifiers the demo and README use, so commands can be written out literally.
+DEMO_CLIENT_ID = "3f4e1b2a-9c1d-4c7e-8a55-6d2f0e9b1c01"
+DEMO_CLIENT_SECRET = "standin-demo-secret-not-for-production"
+DEMO_COLLECTION_ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
+
+
+def https_scope(collection_id: str) -> str:
+    return f"https://auth.globus.org/scopes/{collection_id}/https"
+
+
+def data_access_scope(collection_id: str) -> str:
+    return f"https://auth.globus.org/scopes/{collection_id}/data_access"
+
+
+@dataclass
+class Token:
+    value: str
+    identity_id: str
+    username: str
+    resource_server: str
+    scopes: list[str]
+    expires_at: float
+    refresh_token: str | None = None
+    client_id: str = ""
+
+
+@dataclass
+class Collection:
+    id: str
+    root: Path
+    display_name: str
+    entity_type: str = "GCSv5_guest_collection"
+    high_assurance: bool = False
+    https_enabled: bool = True
+    server: TLSServer | None = None
+    #: username -> path prefixes the identity may write below
+    acl: dict[str, list[str]] = field(default_factory=dict)
+    #: identities whose Transfer operations are refused while their HTTPS access works
+    transfer_denied: set[str] = field(default_factory=set)
+    rename_overwrites: bool = True
+    mkdir_makes_parents: bool = False
+
+    @property
+    def https_server(self) -> str | None:
+        if not self.https_enabled or self.server is None:
+            return None
+        return f"https://localhost:{self.server.port}"
+
+    def fs_path(self, collection_path: str) -> Path:
+        parts = [p for p in collection_path.split("/") if p]
+        if any(p in (".", "..") for p in parts):
+            raise ValueError("path escapes the collection")
+        return self.root.joinpath(*parts)
+
+    def allows(self, username: str, collection_path: str) -> bool:
+        path = "/" + "/".join(p for p in collection_path.split("/") if p)
+        for prefix in self.acl.get(username, []):
+            prefix = "/" + "/".join(p for p in prefix.split("/") if p)
+            if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
+                return True
+        return False
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour applied to matching requests.
+
+    kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``),
+    ``reset`` (read ``after_bytes`` of the body, then RST), ``html`` (200 with a step-up page,
+    nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body),
+    ``delay`` (store the file, then wait ``seconds`` before answering), ``expire`` (every
+    current token stops working, then the request proceeds normally).
+    """
+
+    kind: str
+    route: str = "data.PUT"  #: glob over route names such as ``data.PUT`` or ``transfer.mkdir``
+    path: str = "*"  #: glob over the decoded collection path
+    times: int = 1  #: how many matching requests it hits (ignored with ``probability``)
+    probability: float | None = None  #: hit this share of matching requests, forever
+    status: int = 503
+    retry_after: int | None = None
+    after_bytes: int = 0
+    seconds: float = 0.0
+    hits: int = 0
+
+
+class StandIn:
+    """Globus Auth + Transfer on one port, and one HTTPS data server per collection."""
+
+    def __init__(self, workdir: Path | None = None, port: int = 0, seed: int | None = None) -> None:
+        self._own_dir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="globus-standin-"))
+        self.ca_path, cert, key = make_tls_files(self.workdir / "tls")
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.lock = threading.RLock()
+        self.random = random.Random(seed)
+        self.clients: dict[str, str] = {}
+        self.collections: dict[str, Collection] = {}
+        self.tokens: dict[str, Token] = {}
+        self.faults: list[Fault] = []
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.log: list[dict[str, Any]] = []
+        self.token_lifetime = 172800
+        from globusput.testing.services import ServicesHandler
+
+        self.services = TLSServer(port, ServicesHandler, self.context)
+        self.services.standin = self  # type: ignore[attr-defined]
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> StandIn:
+        self.services.start()
+        return self
+
+    def stop(self) -> None:
+        for server in [self.services, *(c.server for c in self.collections.values() if c.server)]:
+            server.shutdown()
+            server.server_close()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.services.port}/"
+
+    def environment(self) -> dict[str, str]:
+        """What a client needs to talk to the stand-in instead of Globus."""
+        return {
+            "GLOBUS_SDK_SERVICE_URL_AUTH": self.url,
+            "GLOBUS_SDK_SERVICE_URL_TRANSFER": self.url,
+            "GLOBUS_SDK_VERIFY_SSL": str(self.ca_path),
+        }
+
+    # -- set-up ----------------------------------------------------------------------------
+    def add_client(self, client_id: str | None = None, secret: str | None = None) -> tuple[str, str]:
+        client_id = client_id or str(uuid.uuid4())
+        secret = secret or secrets.token_urlsafe(24)
+        with self.lock:
+            self.clients[client_id] = secret
+        return client_id, secret
+
+    def add_collection(
+        self, collection_id: str | None = None, *, grant: list[str] | None = None,
+        display_name: str = "stand-in collection", **options: Any,
+    ) -> Collection:
+        """Create a collection backed by a folder; ``grant`` lists client ids given write on /."""
+        collection_id = collection_id or str(uuid.uuid4())
+        root = self.workdir / "collections" / collection_id
+        root.mkdir(parents=True, exist_ok=True)
+        collection = Collection(collection_id, root, display_name, **options)
+        from globusput.testing.data import DataHandler
+
+        collection.server = TLSServer(0, DataHandler, self.context)
+        collection.server.standin = self  # type: ignore[attr-defined]
+        collection.server.collection = collection  # type: ignore[attr-defined]
+        collection.server.start()
+        for client_id in grant or []:
+            collection.acl.setdefault(client_username(client_id), []).append("/")
+        with self.lock:
+            self.collections[collection_id] = collection
+        return collection
+
+    def reset(self) -> None:
+        """Forget tokens, faults, counters and stored files; keep clients and collections."""
+        with self.lock:
+            self.tokens.clear()
+            self.faults.clear()
+            self.counts.clear()
+            self.log.clear()
+            self.token_lifetime = 172800
+            for collection in self.collections.values():
+                shutil.rmtree(collection.root, ignore_errors=True)
+                collection.root.mkdir(parents=True)
+
+    # -- tokens ----------------------------------------------------------------------------
+    def issue_token(self, identity_id: str, username: str, resource_server: str,
+                    scopes: list[str], client_id: str, refresh: bool = False) -> Token:
+        token = Token(
+            value=secrets.token_urlsafe(32), identity_id=identity_id, username=username,
+            resource_server=resource_server, scopes=scopes,
+            expires_at=time.time() + self.token_lifetime,
+            refresh_token=secrets.token_urlsafe(32) if refresh else None, client_id=client_id,
+        )
+        with self.lock:
+            self.tokens[token.value] = token
+        return token
+
+    def valid_token(self, value: str | None) -> Token | None:
+        with self.lock:
+            token = self.tokens.get(value or "")
+        if token is None or token.expires_at <= time.time():
+            return None
+        return token
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working, as if its lifetime ran out early."""
+        with self.lock:
+            for token in self.tokens.values():
+                token.expires_at = 0
+
+    # -- faults and counters ---------------------------------------------------------------
+    def add_fault(self, kind: str, **options: Any) -> Fault:
+        fault = Fault(kind, **options)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def take_fault(self, route: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if not fnmatch.fnmatchcase(route, fault.route):
+                    continue
+                if not fnmatch.fnmatchcase(path, fault.path):
+                    continue
+                if fault.probability is not None:
+                    if self.random.random() >= fault.probability:
+                        continue
+                elif fault.hits >= fault.times:
+                    continue
+                fault.hits += 1
+                return fault
+        return None
+
+    def record(self, route: str, **details: Any) -> None:
+        with self.lock:
+            self.counts[route] += 1
+            self.log.append({"route": route, **details})
+
+    def count(self, prefix: str = "") -> int:
+        with self.lock:
+            return sum(n for route, n in self.counts.items() if route.startswith(prefix))
+
+
+def client_username(client_id: str) -> str:
+    """The identity a confidential client acts as; ACLs name it."""
+    return f"{client_id}@clients.auth.globus.org"

@@ -1,0 +1,420 @@
+"""Moving bytes: streamed, hashed PUTs with retries, verification and atomic placement.
+
+Every outcome a user could mistake for success is a failure here: a redirect (the token was not
+accepted), a 2xx carrying an HTML page (a step-up login), a stored size that differs from the
+local one. Transient faults are retried under urllib3's :class:`~urllib3.util.Retry` policy
+(jittered exponential backoff, ``Retry-After``), re-reading the file from disk each time.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import os
+import posixpath
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, Literal
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.exceptions import MaxRetryError
+from urllib3.util import Retry
+
+from globusput.errors import AuthError
+from globusput.layout import PlannedUpload, url_for
+
+if TYPE_CHECKING:
+    from globusput.auth import DataAuthorizer
+    from globusput.collection import Collection
+
+Status = Literal["uploaded", "skipped", "failed", "planned"]
+
+#: Statuses that say "try again later" rather than "this will never work".
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: One read per MiB keeps syscalls and TLS records few on big files.
+BLOCK_SIZE = 1 << 20
+#: Local and server clocks may differ this much when judging a stored copy's age.
+CLOCK_SLACK = 60.0
+MAX_RETRY_AFTER = 300.0
+
+
+@dataclass
+class Outcome:
+    item: PlannedUpload
+    status: Status
+    sha256: str | None = None
+    error: str | None = None
+    auth_failure: bool = False
+    attempts: int = 0
+    seconds: float = 0.0
+
+
+class Cancelled(Exception):
+    """The run is being stopped (SIGINT/SIGTERM); raised out of the body reader."""
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way worth repeating."""
+
+    def __init__(self, reason: str, response: requests.Response | None = None,
+                 unknown_outcome: bool = False) -> None:
+        super().__init__(reason)
+        self.response = response
+        self.unknown_outcome = unknown_outcome  #: the server may have stored the file anyway
+
+
+class _Permanent(Exception):
+    def __init__(self, reason: str, auth: bool = False) -> None:
+        super().__init__(reason)
+        self.auth = auth
+
+
+class HashingReader:
+    """A file body for requests: streamed from disk, hashed once, size-checked, cancellable.
+
+    Having ``__len__`` and ``read`` (and no ``__iter__``) makes requests send a fixed
+    Content-Length and urllib3 read it block by block, so memory stays flat.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int, cancel: threading.Event) -> None:
+        self._stream = stream
+        self._size = size
+        self._cancel = cancel
+        self.sent = 0
+        self.hash = hashlib.sha256()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, amount: int = -1) -> bytes:
+        if self._cancel.is_set():
+            raise Cancelled
+        left = self._size - self.sent
+        chunk = self._stream.read(left if amount is None or amount < 0 else min(amount, left))
+        if not chunk and left > 0:
+            raise _FileChanged(f"file shrank during upload ({self.sent} of {self._size} bytes)")
+        self.hash.update(chunk)
+        self.sent += len(chunk)
+        return chunk
+
+    def finish(self) -> None:
+        """The file must still be exactly as long as announced."""
+        if self.sent == self._size and self._stream.read(1):
+            raise _FileChanged("file grew during upload")
+
+
+class _FileChanged(Exception):
+    pass
+
+
+class _KeepHeaders(AuthBase):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def make_session(concurrency: int) -> requests.Session:
+    """One pooled session for every PUT: connections and TLS sessions are reused."""
+
+    class _Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+            kwargs["blocksize"] = BLOCK_SIZE
+            super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+
+    session = requests.Session()
+    # proxies and REQUESTS_CA_BUNDLE from the environment still apply; ~/.netrc must not
+    # replace the bearer token, which a session-level auth prevents
+    session.auth = _KeepHeaders()
+    adapter = _Adapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
+    session.mount("https://", adapter)
+    return session
+
+
+class Uploader:
+    """Uploads one planned file at a time; safe to call from many threads at once."""
+
+    def __init__(
+        self, *, session: requests.Session, authorizer: DataAuthorizer, identity: str,
+        collection_id: str, verify_tls: bool | str, retries: int, backoff: float,
+        timeout: float, verify_size: bool, overwrite: str, atomic: bool,
+        collection: Collection | None, cancel: threading.Event,
+        debug: Callable[[str], None],
+    ) -> None:
+        self.session = session
+        self.authorizer = authorizer
+        self.identity = identity
+        self.collection_id = collection_id
+        self.verify_tls = verify_tls
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = (min(10.0, timeout), timeout)
+        self.verify_size = verify_size
+        self.overwrite = overwrite
+        self.atomic = atomic
+        self.collection = collection
+        self.cancel = cancel
+        self.debug = debug
+
+    # -- one file ---------------------------------------------------------------------------
+    def upload(self, item: PlannedUpload) -> Outcome:
+        started = time.monotonic()
+        outcome = Outcome(item, "failed")
+        try:
+            if self.overwrite != "always" and self._can_skip(item):
+                outcome.status = "skipped"
+                outcome.sha256 = _sha256_of(item.source.path)
+            else:
+                outcome.sha256, outcome.attempts = self._upload(item)
+                outcome.status = "uploaded"
+        except _Permanent as exc:
+            outcome.error, outcome.auth_failure = str(exc), exc.auth
+        except AuthError as exc:
+            outcome.error, outcome.auth_failure = str(exc), True
+        except Cancelled:
+            outcome.error = "cancelled"
+        except OSError as exc:
+            outcome.error = f"cannot read {item.source.path}: {exc.strerror or exc}"
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _upload(self, item: PlannedUpload) -> tuple[str, int]:
+        target_path = item.remote_path
+        if self.atomic:
+            folder, name = posixpath.split(item.remote_path)
+            target_path = posixpath.join(folder, f".{name}.globusput-{secrets.token_hex(4)}.part")
+        target_url = url_for(_base_of(item), target_path)
+        try:
+            sha256, attempts = self._put_with_retries(item, target_url)
+            if self.atomic:
+                self._move_into_place(item, target_path)
+        except BaseException:
+            if self.atomic:
+                self._discard(target_url)
+            raise
+        return sha256, attempts
+
+    def _put_with_retries(self, item: PlannedUpload, url: str) -> tuple[str, int]:
+        retry = Retry(total=self.retries, backoff_factor=self.backoff, backoff_max=30.0,
+                      backoff_jitter=self.backoff, respect_retry_after_header=True)
+        renewed = False
+        attempts = 0
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled
+            attempts += 1
+            started = time.time()
+            try:
+                return self._attempt(item, url), attempts
+            except _Unauthorized as exc:
+                if renewed or not self.authorizer.renew(exc.generation):
+                    raise _Permanent(self._permission_message(item, 401), auth=True) from None
+                renewed = True
+                self.debug(f"{item.source.path}: token was refused (401), renewed it, repeating")
+                continue
+            except _Retryable as exc:
+                if exc.unknown_outcome and self._stored_already(item, url, started):
+                    return _sha256_of(item.source.path), attempts
+                try:
+                    retry = retry.increment(
+                        method="PUT", url=url,
+                        response=exc.response.raw if exc.response is not None else None,
+                        error=None if exc.response is not None else exc,
+                    )
+                except MaxRetryError:
+                    raise _Permanent(f"{exc} (gave up after {attempts} attempts)") from None
+                delay = retry.get_backoff_time()
+                if exc.response is not None:
+                    delay = max(delay, min(MAX_RETRY_AFTER,
+                                           retry.get_retry_after(exc.response.raw) or 0.0))
+                self.debug(f"{item.source.path}: {exc}; attempt {attempts + 1} in {delay:.1f}s")
+                if self.cancel.wait(delay):
+                    raise Cancelled from None
+
+    def _attempt(self, item: PlannedUpload, url: str) -> str:
+        header, generation = self.authorizer.header()
+        size = item.source.size
+        with open(item.source.path, "rb") as stream:
+            body = HashingReader(stream, size, self.cancel)
+            self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
+            try:
+                response = self.session.put(
+                    url, data=body, headers={"Authorization": header}, allow_redirects=False,
+                    timeout=self.timeout, verify=self.verify_tls,
+                )
+            except _FileChanged as exc:
+                raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+            except requests.exceptions.SSLError:
+                raise _Permanent(
+                    f"TLS verification of {_base_of(item)} failed: if the collection uses a "
+                    "private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at its "
+                    "certificate bundle") from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
+            try:
+                body.finish()
+            except _FileChanged as exc:
+                raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+        self.debug(f"PUT {url} -> {response.status_code}")
+        self._judge(item, response, generation)
+        if self.verify_size:
+            self._verify(item, url)
+        return body.hash.hexdigest()
+
+    def _judge(self, item: PlannedUpload, response: requests.Response, generation: int) -> None:
+        """Turn an answer into success, a retry, or a permanent failure."""
+        status = response.status_code
+        if 200 <= status < 300:
+            if looks_like_html(response):
+                raise _Permanent(
+                    f"the server answered {status} with an HTML page instead of storing the file: "
+                    "the collection wants an interactive (step-up) login; use an identity that "
+                    "satisfies its authentication policy", auth=True)
+            return
+        if 300 <= status < 400:
+            raise _Permanent(
+                f"redirected ({status}) to a login page: the collection did not accept the token "
+                f"for {self.identity}; check that the collection id is right and that identity "
+                "has access", auth=True)
+        if status == 401:
+            raise _Unauthorized(generation)
+        if status == 403:
+            raise _Permanent(self._permission_message(item, status), auth=True)
+        if status in TRANSIENT_STATUSES or (status == 404 and _endpoint_error(response)):
+            raise _Retryable(f"server answered {status}", response=response)
+        if status in (404, 405, 409):
+            raise _Permanent(
+                f"the server refused the file ({status}): the folder "
+                f"{posixpath.dirname(item.remote_path)}/ is missing or {item.remote_path} is "
+                "a folder; leave folder creation on (no --no-mkdir) or create it first")
+        raise _Permanent(f"the server answered {status} {response.reason}")
+
+    def _verify(self, item: PlannedUpload, url: str) -> None:
+        size = self._remote_size(item, url)[0]
+        if size is None:
+            raise _Retryable("the stored file could not be found right after the upload")
+        if size != item.source.size:
+            raise _Retryable(f"stored size {size} differs from local size {item.source.size}")
+
+    def _stored_already(self, item: PlannedUpload, url: str, started: float) -> bool:
+        """After an unknown outcome: is this very upload already there? Then do not resend."""
+        try:
+            size, modified = self._remote_size(item, url)
+        except _Retryable:
+            return False
+        fresh = modified is not None and modified >= started - CLOCK_SLACK
+        if size == item.source.size and fresh:
+            self.debug(f"{item.source.path}: stored despite the error, not sending it again")
+            return True
+        return False
+
+    def _remote_size(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
+        """Size and modification time of the stored file by HEAD (None, None when absent)."""
+        header, _ = self.authorizer.header()
+        try:
+            response = self.session.head(url, headers={"Authorization": header},
+                                         allow_redirects=False, timeout=self.timeout,
+                                         verify=self.verify_tls)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retryable(_describe(exc)) from None
+        self.debug(f"HEAD {url} -> {response.status_code}")
+        if response.status_code == 404:
+            return None, None
+        if response.status_code != 200 or "Content-Length" not in response.headers:
+            raise _Retryable(f"checking the stored size answered {response.status_code}")
+        modified = response.headers.get("Last-Modified")
+        parsed = email.utils.parsedate_to_datetime(modified).timestamp() if modified else None
+        return int(response.headers["Content-Length"]), parsed
+
+    def _can_skip(self, item: PlannedUpload) -> bool:
+        """``never``: skip anything present; ``changed``: skip same size, not older."""
+        try:
+            size, modified = self._remote_size(item, item.url)
+        except _Retryable:
+            return False
+        if size is None:
+            return False
+        if self.overwrite == "never":
+            return True
+        local = os.stat(item.source.path).st_mtime
+        return size == item.source.size and modified is not None and modified + 1 >= local
+
+    # -- atomic placement -------------------------------------------------------------------
+    def _move_into_place(self, item: PlannedUpload, temp_path: str) -> None:
+        from globusput.errors import ServiceError
+
+        assert self.collection is not None
+        try:
+            self.collection.rename(temp_path, item.remote_path)
+        except ServiceError as exc:
+            if "Exists" not in str(exc):
+                raise _Permanent(str(exc)) from None
+            # rename does not replace here: remove the old file, then rename again
+            self._discard(item.url)
+            try:
+                self.collection.rename(temp_path, item.remote_path)
+            except ServiceError as again:
+                raise _Permanent(str(again)) from None
+        except AuthError as exc:
+            raise _Permanent(str(exc), auth=True) from None
+
+    def _discard(self, url: str) -> None:
+        try:
+            header, _ = self.authorizer.header()
+            self.session.delete(url, headers={"Authorization": header}, allow_redirects=False,
+                                timeout=self.timeout, verify=self.verify_tls)
+        except (requests.RequestException, AuthError):
+            self.debug(f"could not remove {url}")
+
+    def _permission_message(self, item: PlannedUpload, status: int) -> str:
+        return (
+            f"permission denied ({status}): {self.identity} needs write access to "
+            f"{posixpath.dirname(item.remote_path)}/ on collection {self.collection_id}; "
+            "grant it through the collection's sharing settings (guest collection) or an "
+            "identity mapping (mapped collection)"
+        )
+
+
+class _Unauthorized(Exception):
+    def __init__(self, generation: int) -> None:
+        super().__init__("401")
+        self.generation = generation
+
+
+def looks_like_html(response: requests.Response) -> bool:
+    """A non-empty HTML body on a 2xx is a login page, not an acknowledgement."""
+    head = response.content[:512].lstrip().lower()
+    if not head:
+        return False
+    return "html" in response.headers.get("Content-Type", "").lower() or head.startswith(
+        (b"<!doctype", b"<html", b"<head", b"<script")
+    )
+
+
+def _endpoint_error(response: requests.Response) -> bool:
+    """GCS answers some backend faults as 404 naming ENDPOINT_ERROR; those are transient."""
+    text = response.content[:4096]
+    return b"ENDPOINT_ERROR" in text or b"GCS Manager Internal Error" in text
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out waiting for the server"
+    return "connection failed or was reset"
+
+
+def _base_of(item: PlannedUpload) -> str:
+    """The scheme and host part of an item's URL."""
+    encoded = url_for("", item.remote_path)
+    return item.url[: len(item.url) - len(encoded)]
+
+
+def _sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(BLOCK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
