@@ -76,7 +76,7 @@ def confidential_client_authorizers(settings: Settings) -> Authorizers:
     assert settings.client_id is not None and settings.client_secret is not None
     assert settings.collection_id is not None
     data_scope = https_scope(settings.collection_id)
-    transfer_scope = globus_sdk.TransferClient.scopes.all
+    transfer_scope = str(globus_sdk.TransferClient.scopes.all)
     client = globus_sdk.ConfidentialAppAuthClient(
         str(settings.client_id), settings.client_secret.get_secret_value()
     )
@@ -97,7 +97,9 @@ def confidential_client_authorizers(settings: Settings) -> Authorizers:
     def renewing(resource_server: str, scope: str) -> globus_sdk.ClientCredentialsAuthorizer:
         data = tokens[resource_server]
         return globus_sdk.ClientCredentialsAuthorizer(
-            client, scope, access_token=data["access_token"],
+            client,
+            scope,
+            access_token=data["access_token"],
             expires_at=data["expires_at_seconds"],
         )
 
@@ -110,7 +112,7 @@ def confidential_client_authorizers(settings: Settings) -> Authorizers:
 
 
 def _auth_error(exc: globus_sdk.AuthAPIError, settings: Settings) -> Exception:
-    text = f"{exc.code} {exc.message}".lower()
+    text = f"{exc.code} {exc.message} {exc.text}".lower()
     if exc.http_status == 401 or "invalid_client" in text:
         return AuthError(
             f"Globus Auth rejected client {settings.client_id}: check GLOBUS_CLIENT_ID and "
@@ -121,7 +123,7 @@ def _auth_error(exc: globus_sdk.AuthAPIError, settings: Settings) -> Exception:
             f"Globus Auth does not know the HTTPS scope of collection {settings.collection_id}: "
             "check GLOBUS_COLLECTION_ID (the collection's UUID, not its endpoint's)"
         )
-    return AuthError(f"Globus Auth refused the token request: {exc.message or exc.code}")
+    return AuthError(f"Globus Auth refused the token request ({exc.http_status}): {exc.text[:200]}")
 
 
 def _reason(exc: BaseException) -> str:

@@ -36,56 +36,149 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "args", nargs="*", metavar="PATH... DESTINATION COLLECTION_ID",
+        "args",
+        nargs="*",
+        metavar="PATH... DESTINATION COLLECTION_ID",
         help="files, folders or glob patterns; then the destination folder (ending in '/') or "
         "file name on the collection, or its https:// URL; then the collection's UUID "
         "[env: GLOBUSPUT_PATHS (one per line), GLOBUSPUT_DESTINATION, GLOBUS_COLLECTION_ID]",
     )
     h = _env_help
     add = parser.add_argument
-    add("-c", "--client-config", metavar="FILE", dest="client_config",
-        help=h('JSON file {"client_id": ..., "client_secret": ...}; otherwise '
-               "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET", "client_config"))
-    add("--base-dir", metavar="DIR", help=h("place files relative to DIR instead of each "
-                                             "pattern's fixed leading folders", "base_dir"))
-    add("--include-hidden", action="store_const", const=True,
-        help=h("let wildcards and folders include dotfiles (named ones always are)",
-               "include_hidden"))
-    add("--follow-external-symlinks", action="store_const", const=True,
-        help=h("upload symlinks pointing outside the working or base folder",
-               "follow_external_symlinks"))
-    add("--if-no-files-found", choices=["error", "warn", "ignore"],
-        help=h("when a pattern matches nothing (default: error)", "if_no_files_found"))
-    add("--concurrency", type=int, metavar="N",
-        help=h("parallel uploads, 1-32 (default: 4)", "concurrency"))
-    add("--retries", type=int, metavar="N",
-        help=h("attempts after the first for transient failures (default: 5)", "retries"))
-    add("--retry-backoff", type=float, metavar="SECONDS",
-        help=h("base of the exponential backoff between retries (default: 0.5)",
-               "retry_backoff"))
-    add("--timeout", type=float, metavar="SECONDS",
-        help=h("network read timeout per request (default: 60)", "timeout"))
-    add("--overwrite", choices=["always", "never", "changed"],
-        help=h("always replace; never replace; or replace only when size differs or the "
-               "remote copy is older than the local file (default: always)", "overwrite"))
-    add("--no-verify-size", dest="verify_size", action="store_const", const=False,
-        help=h("skip checking the stored size after each upload", "verify_size"))
-    add("--atomic", dest="atomic", action="store_const", const=True,
-        help=h("upload to a temporary name and rename into place (default: on where "
-               "Transfer allows rename)", "atomic"))
-    add("--no-atomic", dest="atomic", action="store_const", const=False,
-        help=h("write straight to the final name", "atomic"))
-    add("--dry-run", action="store_const", const=True,
-        help=h("resolve and print the plan, upload nothing", "dry_run"))
+    add(
+        "-c",
+        "--client-config",
+        metavar="FILE",
+        dest="client_config",
+        help=h(
+            'JSON file {"client_id": ..., "client_secret": ...}; otherwise '
+            "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET",
+            "client_config",
+        ),
+    )
+    add(
+        "--base-dir",
+        metavar="DIR",
+        help=h(
+            "place files relative to DIR instead of each pattern's fixed leading folders",
+            "base_dir",
+        ),
+    )
+    add(
+        "--include-hidden",
+        action="store_const",
+        const=True,
+        help=h(
+            "let wildcards and folders include dotfiles (named ones always are)", "include_hidden"
+        ),
+    )
+    add(
+        "--follow-external-symlinks",
+        action="store_const",
+        const=True,
+        help=h(
+            "upload symlinks pointing outside the working or base folder",
+            "follow_external_symlinks",
+        ),
+    )
+    add(
+        "--if-no-files-found",
+        choices=["error", "warn", "ignore"],
+        help=h("when a pattern matches nothing (default: error)", "if_no_files_found"),
+    )
+    add(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=h("parallel uploads, 1-32 (default: 4)", "concurrency"),
+    )
+    add(
+        "--retries",
+        type=int,
+        metavar="N",
+        help=h("attempts after the first for transient failures (default: 5)", "retries"),
+    )
+    add(
+        "--retry-backoff",
+        type=float,
+        metavar="SECONDS",
+        help=h("base of the exponential backoff between retries (default: 0.5)", "retry_backoff"),
+    )
+    add(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=h("network read timeout per request (default: 60)", "timeout"),
+    )
+    add(
+        "--overwrite",
+        choices=["always", "never", "changed"],
+        help=h(
+            "always replace; never replace; or replace only when size differs or the "
+            "remote copy is older than the local file (default: always)",
+            "overwrite",
+        ),
+    )
+    add(
+        "--no-verify-size",
+        dest="verify_size",
+        action="store_const",
+        const=False,
+        help=h("skip checking the stored size after each upload", "verify_size"),
+    )
+    add(
+        "--atomic",
+        dest="atomic",
+        action="store_const",
+        const=True,
+        help=h(
+            "upload to a temporary name and rename into place (default: on where "
+            "Transfer allows rename)",
+            "atomic",
+        ),
+    )
+    add(
+        "--no-atomic",
+        dest="atomic",
+        action="store_const",
+        const=False,
+        help=h("write straight to the final name", "atomic"),
+    )
+    add(
+        "--dry-run",
+        action="store_const",
+        const=True,
+        help=h("resolve and print the plan, upload nothing", "dry_run"),
+    )
     add("--manifest", metavar="FILE", help=h("write a JSON manifest of the run", "manifest"))
-    add("--no-mkdir", dest="mkdir", action="store_const", const=False,
-        help=h("do not create missing remote folders (GLOBUSPUT_MKDIR=false)", "mkdir"))
-    add("-n", "--no-browser", action="store_const", const=True,
-        help=h("for interactive login, print a URL and read the code", "no_browser"))
-    add("-v", "--verbose", action="store_const", const=True,
-        help=h("show each request (never tokens)", "verbose"))
-    add("-q", "--quiet", action="store_const", const=True,
-        help=h("only warnings and errors", "quiet"))
+    add(
+        "--no-mkdir",
+        dest="mkdir",
+        action="store_const",
+        const=False,
+        help=h("do not create missing remote folders (GLOBUSPUT_MKDIR=false)", "mkdir"),
+    )
+    add(
+        "-n",
+        "--no-browser",
+        action="store_const",
+        const=True,
+        help=h("for interactive login, print a URL and read the code", "no_browser"),
+    )
+    add(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=True,
+        help=h("show each request (never tokens)", "verbose"),
+    )
+    add(
+        "-q",
+        "--quiet",
+        action="store_const",
+        const=True,
+        help=h("only warnings and errors", "quiet"),
+    )
     add("--version", action="version", version=f"globusput {__version__}")
     return parser
 

@@ -34,8 +34,13 @@ class CollectionInfo:
 class Collection:
     """Transfer operations on one collection, each mapped to what globusput needs to know."""
 
-    def __init__(self, client: globus_sdk.TransferClient, collection_id: uuid.UUID,
-                 identity: str, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        client: globus_sdk.TransferClient,
+        collection_id: uuid.UUID,
+        identity: str,
+        warn: Callable[[str], None],
+    ) -> None:
         self._client = client
         self.id = str(collection_id)
         self._identity = identity
@@ -55,8 +60,13 @@ class Collection:
             )
         if not str(base).startswith("https://"):
             raise CollectionError(f"collection {self.id} advertises a non-https server {base}")
-        return CollectionInfo(self.id, str(base).rstrip("/"), str(name),
-                              str(doc.get("entity_type") or ""), bool(doc.get("high_assurance")))
+        return CollectionInfo(
+            self.id,
+            str(base).rstrip("/"),
+            str(name),
+            str(doc.get("entity_type") or ""),
+            bool(doc.get("high_assurance")),
+        )
 
     def stat(self, path: str) -> dict[str, Any] | None:
         """The Transfer stat entry of ``path``, None if it does not exist or Transfer refuses."""

@@ -18,8 +18,14 @@ from globusput.upload import Outcome
 
 
 class Reporter:
-    def __init__(self, *, verbose: bool = False, quiet: bool = False,
-                 out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        verbose: bool = False,
+        quiet: bool = False,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.verbose = verbose
         self.quiet = quiet
         self.out = out or sys.stdout

@@ -37,7 +37,7 @@ from globusput.upload import Outcome, Uploader, make_session
 
 _NO_CREDENTIALS = (
     "no client credentials: set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET (a Globus "
-    "confidential client) or pass -c FILE with {\"client_id\": ..., \"client_secret\": ...}"
+    'confidential client) or pass -c FILE with {"client_id": ..., "client_secret": ...}'
 )
 
 
@@ -86,12 +86,20 @@ def upload(settings: Settings, reporter: Reporter) -> None:
         reporter.debug(f"{made} mkdir request(s) to Globus Transfer")
     cancel = threading.Event()
     uploader = Uploader(
-        session=make_session(settings.concurrency), authorizer=authorizers.data,
-        identity=authorizers.identity, collection_id=collection_id, verify_tls=tls,
-        retries=settings.retries, backoff=settings.retry_backoff, timeout=settings.timeout,
-        verify_size=settings.verify_size, overwrite=settings.overwrite,
+        session=make_session(settings.concurrency),
+        authorizer=authorizers.data,
+        identity=authorizers.identity,
+        collection_id=collection_id,
+        verify_tls=tls,
+        retries=settings.retries,
+        backoff=settings.retry_backoff,
+        timeout=settings.timeout,
+        verify_size=settings.verify_size,
+        overwrite=settings.overwrite,
         atomic=_atomic(settings, collection.filesystem_ops, reporter),
-        collection=collection, cancel=cancel, debug=reporter.debug,
+        collection=collection,
+        cancel=cancel,
+        debug=reporter.debug,
     )
     outcomes, signum = _upload_all(plan, uploader, settings.concurrency, cancel, reporter)
     _finish(settings, reporter, collection_id, outcomes, time.monotonic() - started)
@@ -109,7 +117,9 @@ def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
     if base_dir is not None and not os.path.isdir(base_dir):
         raise ConfigError(f"GLOBUSPUT_BASE_DIR (--base-dir): {base_dir} is not a folder")
     selection = select_files(
-        settings.paths, base_dir=base_dir, include_hidden=settings.include_hidden,
+        settings.paths,
+        base_dir=base_dir,
+        include_hidden=settings.include_hidden,
         follow_external_symlinks=settings.follow_external_symlinks,
     )
     if selection.unmatched:
@@ -174,8 +184,11 @@ def _atomic(settings: Settings, rename_possible: bool, reporter: Reporter) -> bo
 
 
 def _upload_all(
-    plan: list[PlannedUpload], uploader: Uploader, concurrency: int,
-    cancel: threading.Event, reporter: Reporter,
+    plan: list[PlannedUpload],
+    uploader: Uploader,
+    concurrency: int,
+    cancel: threading.Event,
+    reporter: Reporter,
 ) -> tuple[list[Outcome], int]:
     """Upload concurrently; SIGINT/SIGTERM stop the workers and leave a complete account."""
     received: list[int] = []
@@ -217,8 +230,13 @@ def _upload_all(
     return outcomes, received[0] if received else 0
 
 
-def _finish(settings: Settings, reporter: Reporter, collection_id: str,
-            outcomes: list[Outcome], seconds: float) -> None:
+def _finish(
+    settings: Settings,
+    reporter: Reporter,
+    collection_id: str,
+    outcomes: list[Outcome],
+    seconds: float,
+) -> None:
     reporter.summary(outcomes, seconds)
     if settings.manifest is not None:
         assert settings.destination is not None

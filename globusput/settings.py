@@ -29,7 +29,6 @@ from globusput.errors import SettingsError
 DEFAULT_NATIVE_CLIENT_ID = "fe8e6f96-8254-4554-b4f6-0ba17e526669"
 
 
-
 def _env(field: str) -> str:
     """The documented environment variable is the only name a value is read under."""
     return NAMES[field][0]
@@ -54,9 +53,7 @@ class Settings(BaseSettings):
     )
     base_dir: Path | None = Field(None, validation_alias=_env("base_dir"))
     include_hidden: bool = Field(False, validation_alias=_env("include_hidden"))
-    follow_external_symlinks: bool = Field(
-        False, validation_alias=_env("follow_external_symlinks")
-    )
+    follow_external_symlinks: bool = Field(False, validation_alias=_env("follow_external_symlinks"))
     if_no_files_found: Literal["error", "warn", "ignore"] = Field(
         "error", validation_alias=_env("if_no_files_found")
     )
@@ -79,9 +76,7 @@ class Settings(BaseSettings):
     native_client_id: uuid.UUID = Field(
         uuid.UUID(DEFAULT_NATIVE_CLIENT_ID), validation_alias=_env("native_client_id")
     )
-    insecure_skip_tls_verify: bool = Field(
-        False, validation_alias=_env("insecure_skip_tls_verify")
-    )
+    insecure_skip_tls_verify: bool = Field(False, validation_alias=_env("insecure_skip_tls_verify"))
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -128,9 +123,7 @@ class Settings(BaseSettings):
             name for name in ("paths", "destination", "collection_id") if not getattr(self, name)
         ]
         if missing:
-            raise SettingsError(
-                [f"{_label(name)}: is required for an upload" for name in missing]
-            )
+            raise SettingsError([f"{_label(name)}: is required for an upload" for name in missing])
 
 
 def read_client_config(path: Path) -> tuple[uuid.UUID, str]:
@@ -143,8 +136,7 @@ def read_client_config(path: Path) -> tuple[uuid.UUID, str]:
         data = json.loads(raw)
     except ValueError:
         raise ValueError(
-            f"{path} is not valid JSON; it must hold "
-            '{"client_id": "...", "client_secret": "..."}'
+            f'{path} is not valid JSON; it must hold {{"client_id": "...", "client_secret": "..."}}'
         ) from None
     if not isinstance(data, dict) or not {"client_id", "client_secret"} <= data.keys():
         raise ValueError(f'{path} must hold the keys "client_id" and "client_secret"')

@@ -61,8 +61,9 @@ class Cancelled(Exception):
 class _Retryable(Exception):
     """An attempt failed in a way worth repeating."""
 
-    def __init__(self, reason: str, response: requests.Response | None = None,
-                 unknown_outcome: bool = False) -> None:
+    def __init__(
+        self, reason: str, response: requests.Response | None = None, unknown_outcome: bool = False
+    ) -> None:
         super().__init__(reason)
         self.response = response
         self.unknown_outcome = unknown_outcome  #: the server may have stored the file anyway
@@ -138,10 +139,21 @@ class Uploader:
     """Uploads one planned file at a time; safe to call from many threads at once."""
 
     def __init__(
-        self, *, session: requests.Session, authorizer: DataAuthorizer, identity: str,
-        collection_id: str, verify_tls: bool | str, retries: int, backoff: float,
-        timeout: float, verify_size: bool, overwrite: str, atomic: bool,
-        collection: Collection | None, cancel: threading.Event,
+        self,
+        *,
+        session: requests.Session,
+        authorizer: DataAuthorizer,
+        identity: str,
+        collection_id: str,
+        verify_tls: bool | str,
+        retries: int,
+        backoff: float,
+        timeout: float,
+        verify_size: bool,
+        overwrite: str,
+        atomic: bool,
+        collection: Collection | None,
+        cancel: threading.Event,
         debug: Callable[[str], None],
     ) -> None:
         self.session = session
@@ -198,8 +210,13 @@ class Uploader:
         return sha256, attempts
 
     def _put_with_retries(self, item: PlannedUpload, url: str) -> tuple[str, int]:
-        retry = Retry(total=self.retries, backoff_factor=self.backoff, backoff_max=30.0,
-                      backoff_jitter=self.backoff, respect_retry_after_header=True)
+        retry = Retry(
+            total=self.retries,
+            backoff_factor=self.backoff,
+            backoff_max=30.0,
+            backoff_jitter=self.backoff,
+            respect_retry_after_header=True,
+        )
         renewed = False
         attempts = 0
         while True:
@@ -220,7 +237,8 @@ class Uploader:
                     return _sha256_of(item.source.path), attempts
                 try:
                     retry = retry.increment(
-                        method="PUT", url=url,
+                        method="PUT",
+                        url=url,
                         response=exc.response.raw if exc.response is not None else None,
                         error=None if exc.response is not None else exc,
                     )
@@ -228,8 +246,9 @@ class Uploader:
                     raise _Permanent(f"{exc} (gave up after {attempts} attempts)") from None
                 delay = retry.get_backoff_time()
                 if exc.response is not None:
-                    delay = max(delay, min(MAX_RETRY_AFTER,
-                                           retry.get_retry_after(exc.response.raw) or 0.0))
+                    delay = max(
+                        delay, min(MAX_RETRY_AFTER, retry.get_retry_after(exc.response.raw) or 0.0)
+                    )
                 self.debug(f"{item.source.path}: {exc}; attempt {attempts + 1} in {delay:.1f}s")
                 if self.cancel.wait(delay):
                     raise Cancelled from None
@@ -242,8 +261,12 @@ class Uploader:
             self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
             try:
                 response = self.session.put(
-                    url, data=body, headers={"Authorization": header}, allow_redirects=False,
-                    timeout=self.timeout, verify=self.verify_tls,
+                    url,
+                    data=body,
+                    headers={"Authorization": header},
+                    allow_redirects=False,
+                    timeout=self.timeout,
+                    verify=self.verify_tls,
                 )
             except _FileChanged as exc:
                 raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
@@ -251,7 +274,8 @@ class Uploader:
                 raise _Permanent(
                     f"TLS verification of {_base_of(item)} failed: if the collection uses a "
                     "private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at its "
-                    "certificate bundle") from None
+                    "certificate bundle"
+                ) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
             try:
@@ -272,13 +296,17 @@ class Uploader:
                 raise _Permanent(
                     f"the server answered {status} with an HTML page instead of storing the file: "
                     "the collection wants an interactive (step-up) login; use an identity that "
-                    "satisfies its authentication policy", auth=True)
+                    "satisfies its authentication policy",
+                    auth=True,
+                )
             return
         if 300 <= status < 400:
             raise _Permanent(
                 f"redirected ({status}) to a login page: the collection did not accept the token "
                 f"for {self.identity}; check that the collection id is right and that identity "
-                "has access", auth=True)
+                "has access",
+                auth=True,
+            )
         if status == 401:
             raise _Unauthorized(generation)
         if status == 403:
@@ -289,7 +317,8 @@ class Uploader:
             raise _Permanent(
                 f"the server refused the file ({status}): the folder "
                 f"{posixpath.dirname(item.remote_path)}/ is missing or {item.remote_path} is "
-                "a folder; leave folder creation on (no --no-mkdir) or create it first")
+                "a folder; leave folder creation on (no --no-mkdir) or create it first"
+            )
         raise _Permanent(f"the server answered {status} {response.reason}")
 
     def _verify(self, item: PlannedUpload, url: str) -> None:
@@ -315,9 +344,13 @@ class Uploader:
         """Size and modification time of the stored file by HEAD (None, None when absent)."""
         header, _ = self.authorizer.header()
         try:
-            response = self.session.head(url, headers={"Authorization": header},
-                                         allow_redirects=False, timeout=self.timeout,
-                                         verify=self.verify_tls)
+            response = self.session.head(
+                url,
+                headers={"Authorization": header},
+                allow_redirects=False,
+                timeout=self.timeout,
+                verify=self.verify_tls,
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retryable(_describe(exc)) from None
         self.debug(f"HEAD {url} -> {response.status_code}")
@@ -364,8 +397,13 @@ class Uploader:
     def _discard(self, url: str) -> None:
         try:
             header, _ = self.authorizer.header()
-            self.session.delete(url, headers={"Authorization": header}, allow_redirects=False,
-                                timeout=self.timeout, verify=self.verify_tls)
+            self.session.delete(
+                url,
+                headers={"Authorization": header},
+                allow_redirects=False,
+                timeout=self.timeout,
+                verify=self.verify_tls,
+            )
         except (requests.RequestException, AuthError):
             self.debug(f"could not remove {url}")
 

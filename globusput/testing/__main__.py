@@ -27,8 +27,9 @@ def demo_standin(workdir: Path | None, port: int) -> tuple[StandIn, dict[str, st
     """A stand-in with the demo client and collection, and the environment to reach it."""
     standin = StandIn(workdir, port=port).start()
     standin.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-    standin.add_collection(DEMO_COLLECTION_ID, grant=[DEMO_CLIENT_ID],
-                           display_name="globusput demo collection")
+    standin.add_collection(
+        DEMO_COLLECTION_ID, grant=[DEMO_CLIENT_ID], display_name="globusput demo collection"
+    )
     env = {
         **standin.environment(),
         "GLOBUS_CLIENT_ID": DEMO_CLIENT_ID,
@@ -39,18 +40,21 @@ def demo_standin(workdir: Path | None, port: int) -> tuple[StandIn, dict[str, st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m globusput.testing",
-                                     description="A local stand-in for Globus services.")
+    parser = argparse.ArgumentParser(
+        prog="python -m globusput.testing", description="A local stand-in for Globus services."
+    )
     parser.add_argument("mode", nargs="?", choices=["serve", "run"], default="serve")
-    parser.add_argument("command", nargs=argparse.REMAINDER,
-                        help="with run: the command to run, after --")
+    parser.add_argument(
+        "command", nargs=argparse.REMAINDER, help="with run: the command to run, after --"
+    )
     parser.add_argument("--dir", type=Path, help="keep collections and certificates here")
     parser.add_argument("--port", type=int, default=0, help="Auth/Transfer port (default: any)")
     args = parser.parse_args(argv)
     command = [c for c in args.command if c != "--"] if args.command else []
     if args.mode == "run" and not command:
-        parser.error("run needs a command, e.g. run -- globusput README.md /demo/ "
-                     + DEMO_COLLECTION_ID)
+        parser.error(
+            "run needs a command, e.g. run -- globusput README.md /demo/ " + DEMO_COLLECTION_ID
+        )
     standin, env = demo_standin(args.dir, args.port)
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
@@ -66,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         status = subprocess.call(command, env=child_env)
         print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
         for path in sorted(p for p in collection.root.rglob("*") if p.is_file()):
-            print(f"#   /{path.relative_to(collection.root).as_posix()} "
-                  f"({path.stat().st_size} bytes)")
+            print(
+                f"#   /{path.relative_to(collection.root).as_posix()} ({path.stat().st_size} bytes)"
+            )
         return status
     except KeyboardInterrupt:
         return 130

@@ -53,9 +53,13 @@ class DataHandler(Handler):
     def _handle(self) -> None:
         cpath = unquote(urlsplit(self.path).path)
         route = f"data.{self.command}"
-        self.standin.record(route, method=self.command, path=cpath,
-                            authorized="Authorization" in self.headers,
-                            collection=self.collection.id)
+        self.standin.record(
+            route,
+            method=self.command,
+            path=cpath,
+            authorized="Authorization" in self.headers,
+            collection=self.collection.id,
+        )
         fault = self.standin.take_fault(route, cpath)
         if fault is not None and fault.kind == "expire":
             self.standin.expire_tokens()
@@ -100,8 +104,12 @@ class DataHandler(Handler):
                 f"{self.standin.url}v2/oauth2/authorize?client_id={self.collection.id}"
                 f"&scope={quote(https_scope(self.collection.id), safe='')}&response_type=code"
             )
-            self.send(302, b"<html><body>Redirecting to Globus login</body></html>",
-                      "text/html", {"Location": location})
+            self.send(
+                302,
+                b"<html><body>Redirecting to Globus login</body></html>",
+                "text/html",
+                {"Location": location},
+            )
             return False
         token = self.standin.valid_token(value)
         if token is None:

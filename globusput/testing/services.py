@@ -46,14 +46,18 @@ class ServicesHandler(Handler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         route = self._route(url.path)
-        self.standin.record(route, method=self.command, path=url.path,
-                            authorized="Authorization" in self.headers)
+        self.standin.record(
+            route, method=self.command, path=url.path, authorized="Authorization" in self.headers
+        )
         fault = self.standin.take_fault(route, url.path)
         body = self.read_body() if self.command == "POST" else b""
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
-            self.send_json(fault.status, {"code": "ServiceUnavailable", "message": "scripted",
-                                          "request_id": "fault"}, headers)
+            self.send_json(
+                fault.status,
+                {"code": "ServiceUnavailable", "message": "scripted", "request_id": "fault"},
+                headers,
+            )
             return
         if fault is not None and fault.kind == "expire":
             self.standin.expire_tokens()
@@ -80,8 +84,9 @@ class ServicesHandler(Handler):
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         client_id = self._basic_client()
         if client_id is None:
-            self.send_json(401, {"error": "invalid_client",
-                                 "error_description": "Invalid client credentials"})
+            self.send_json(
+                401, {"error": "invalid_client", "error_description": "Invalid client credentials"}
+            )
             return
         if form.get("grant_type") != "client_credentials":
             self.send_json(400, {"error": "unsupported_grant_type"})
@@ -91,16 +96,18 @@ class ServicesHandler(Handler):
         for scope in scopes:
             resource_server = self._resource_server(scope)
             if resource_server is None:
-                self.send_json(400, {"error": "invalid_scope",
-                                     "error_description": f"Unknown scope {scope}"})
+                self.send_json(
+                    400, {"error": "invalid_scope", "error_description": f"Unknown scope {scope}"}
+                )
                 return
             by_rs.setdefault(resource_server, []).append(scope)
         if not by_rs:
             self.send_json(400, {"error": "invalid_scope", "error_description": "No scope"})
             return
         tokens = [
-            self.standin.issue_token(client_id, client_username(client_id), rs, rs_scopes,
-                                     client_id)
+            self.standin.issue_token(
+                client_id, client_username(client_id), rs, rs_scopes, client_id
+            )
             for rs, rs_scopes in by_rs.items()
         ]
         first, *others = (self._token_json(t) for t in tokens)
@@ -149,16 +156,21 @@ class ServicesHandler(Handler):
         assert match is not None
         collection = self.standin.collections.get(match.group(1))
         if collection is None:
-            self._error(404, "EndpointNotFound",
-                        f"No such endpoint with id '{match.group(1)}'", path)
+            self._error(
+                404, "EndpointNotFound", f"No such endpoint with id '{match.group(1)}'", path
+            )
             return
         if _ENDPOINT.match(path):
             self.send_json(200, _endpoint_document(collection))
             return
         operation = match.group(2)
         if token.username in collection.transfer_denied:
-            self._error(403, "EndpointPermissionDenied",
-                        "Denied by endpoint, Error (list)\nMessage: Permission denied", path)
+            self._error(
+                403,
+                "EndpointPermissionDenied",
+                "Denied by endpoint, Error (list)\nMessage: Permission denied",
+                path,
+            )
             return
         try:
             if operation == "rename":
@@ -170,27 +182,42 @@ class ServicesHandler(Handler):
         except ValueError as exc:
             self._error(400, "ClientError.BadRequest", str(exc), path)
 
-    def _stat_or_ls(self, collection: Collection, token: Token, cpath: str, operation: str,
-                    resource: str) -> None:
+    def _stat_or_ls(
+        self, collection: Collection, token: Token, cpath: str, operation: str, resource: str
+    ) -> None:
         cpath = unquote(cpath)
         if not collection.allows(token.username, cpath):
             self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
             return
         target = collection.fs_path(cpath)
         if not target.exists():
-            self._error(404, "NotFound", f"Path not found, Error (list)\n'{cpath}' not found",
-                        resource)
+            self._error(
+                404, "NotFound", f"Path not found, Error (list)\n'{cpath}' not found", resource
+            )
             return
         if operation == "stat":
             self.send_json(200, _file_entry(target))
             return
         if not target.is_dir():
-            self._error(502, "ExternalError.DirListingFailed.NotDirectory",
-                        f"'{cpath}' is not a directory", resource)
+            self._error(
+                502,
+                "ExternalError.DirListingFailed.NotDirectory",
+                f"'{cpath}' is not a directory",
+                resource,
+            )
             return
         entries = [_file_entry(child) for child in sorted(target.iterdir())]
-        self.send_json(200, {"DATA_TYPE": "file_list", "DATA": entries, "path": cpath,
-                             "endpoint": collection.id, "length": len(entries), "total": len(entries)})
+        self.send_json(
+            200,
+            {
+                "DATA_TYPE": "file_list",
+                "DATA": entries,
+                "path": cpath,
+                "endpoint": collection.id,
+                "length": len(entries),
+                "total": len(entries),
+            },
+        )
 
     def _mkdir(self, collection: Collection, token: Token, cpath: str, resource: str) -> None:
         if not collection.allows(token.username, cpath):
@@ -198,19 +225,31 @@ class ServicesHandler(Handler):
             return
         target = collection.fs_path(cpath)
         if target.exists():
-            self._error(502, "ExternalError.MkdirFailed.Exists",
-                        f"Path already exists, Error Path '{cpath}' already exists", resource)
+            self._error(
+                502,
+                "ExternalError.MkdirFailed.Exists",
+                f"Path already exists, Error Path '{cpath}' already exists",
+                resource,
+            )
             return
         if not target.parent.is_dir() and not collection.mkdir_makes_parents:
             self._error(404, "NotFound", f"Path not found, Error (mkdir)\n'{cpath}'", resource)
             return
         target.mkdir(parents=collection.mkdir_makes_parents)
-        self.send_json(202, {"DATA_TYPE": "mkdir_result", "code": "DirectoryCreated",
-                             "message": "The directory was created successfully",
-                             "request_id": secrets.token_hex(5), "resource": resource})
+        self.send_json(
+            202,
+            {
+                "DATA_TYPE": "mkdir_result",
+                "code": "DirectoryCreated",
+                "message": "The directory was created successfully",
+                "request_id": secrets.token_hex(5),
+                "resource": resource,
+            },
+        )
 
-    def _rename(self, collection: Collection, token: Token, body: dict[str, Any],
-                resource: str) -> None:
+    def _rename(
+        self, collection: Collection, token: Token, body: dict[str, Any], resource: str
+    ) -> None:
         old, new = str(body.get("old_path", "")), str(body.get("new_path", ""))
         if not (collection.allows(token.username, old) and collection.allows(token.username, new)):
             self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {old}", resource)
@@ -220,17 +259,32 @@ class ServicesHandler(Handler):
             self._error(404, "NotFound", f"Path not found: '{old}'", resource)
             return
         if target.exists() and (target.is_dir() or not collection.rename_overwrites):
-            self._error(502, "ExternalError.RenameFailed.Exists", f"'{new}' already exists",
-                        resource)
+            self._error(
+                502, "ExternalError.RenameFailed.Exists", f"'{new}' already exists", resource
+            )
             return
         shutil.move(str(source), str(target))
-        self.send_json(200, {"DATA_TYPE": "result", "code": "FileRenamed",
-                             "message": "File or directory renamed successfully",
-                             "request_id": secrets.token_hex(5), "resource": resource})
+        self.send_json(
+            200,
+            {
+                "DATA_TYPE": "result",
+                "code": "FileRenamed",
+                "message": "File or directory renamed successfully",
+                "request_id": secrets.token_hex(5),
+                "resource": resource,
+            },
+        )
 
     def _error(self, status: int, code: str, message: str, resource: str) -> None:
-        self.send_json(status, {"code": code, "message": message,
-                                "request_id": secrets.token_hex(5), "resource": resource})
+        self.send_json(
+            status,
+            {
+                "code": code,
+                "message": message,
+                "request_id": secrets.token_hex(5),
+                "resource": resource,
+            },
+        )
 
 
 def _needs_data_access(collection: Collection) -> bool:

@@ -167,7 +167,9 @@ class StandIn:
         }
 
     # -- set-up ----------------------------------------------------------------------------
-    def add_client(self, client_id: str | None = None, secret: str | None = None) -> tuple[str, str]:
+    def add_client(
+        self, client_id: str | None = None, secret: str | None = None
+    ) -> tuple[str, str]:
         client_id = client_id or str(uuid.uuid4())
         secret = secret or secrets.token_urlsafe(24)
         with self.lock:
@@ -175,8 +177,12 @@ class StandIn:
         return client_id, secret
 
     def add_collection(
-        self, collection_id: str | None = None, *, grant: list[str] | None = None,
-        display_name: str = "stand-in collection", **options: Any,
+        self,
+        collection_id: str | None = None,
+        *,
+        grant: list[str] | None = None,
+        display_name: str = "stand-in collection",
+        **options: Any,
     ) -> Collection:
         """Create a collection backed by a folder; ``grant`` lists client ids given write on /."""
         collection_id = collection_id or str(uuid.uuid4())
@@ -208,13 +214,24 @@ class StandIn:
                 collection.root.mkdir(parents=True)
 
     # -- tokens ----------------------------------------------------------------------------
-    def issue_token(self, identity_id: str, username: str, resource_server: str,
-                    scopes: list[str], client_id: str, refresh: bool = False) -> Token:
+    def issue_token(
+        self,
+        identity_id: str,
+        username: str,
+        resource_server: str,
+        scopes: list[str],
+        client_id: str,
+        refresh: bool = False,
+    ) -> Token:
         token = Token(
-            value=secrets.token_urlsafe(32), identity_id=identity_id, username=username,
-            resource_server=resource_server, scopes=scopes,
+            value=secrets.token_urlsafe(32),
+            identity_id=identity_id,
+            username=username,
+            resource_server=resource_server,
+            scopes=scopes,
             expires_at=time.time() + self.token_lifetime,
-            refresh_token=secrets.token_urlsafe(32) if refresh else None, client_id=client_id,
+            refresh_token=secrets.token_urlsafe(32) if refresh else None,
+            client_id=client_id,
         )
         with self.lock:
             self.tokens[token.value] = token

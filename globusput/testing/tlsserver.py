@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -20,7 +21,10 @@ class TLSServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, port: int, handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext,
+        self,
+        port: int,
+        handler: type[BaseHTTPRequestHandler],
+        context: ssl.SSLContext,
         host: str = "127.0.0.1",
     ) -> None:
         self.context = context
@@ -32,14 +36,12 @@ class TLSServer(ThreadingHTTPServer):
         except (OSError, ssl.SSLError):
             return
         try:
-            self.RequestHandlerClass(conn, client_address, self)
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         except (ConnectionAborted, OSError, ssl.SSLError):
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def start(self) -> None:
         threading.Thread(target=self.serve_forever, name="standin", daemon=True).start()
@@ -55,11 +57,16 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def send(self, status: int, body: bytes = b"", content_type: str | None = None,
-             headers: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)

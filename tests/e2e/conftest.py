@@ -1,0 +1,132 @@
+"""End-to-end fixtures: the local Globus stand-in over TLS and the installed programs.
+
+Every program run goes through :func:`Runner.__call__`; after each test its output is scanned
+for the client secret and every token the stand-in issued, so no test can leak one unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from globusput.testing import Collection, StandIn
+
+REPO = Path(__file__).resolve().parents[2]
+GLOBUSPUT = shutil.which("globusput", path=os.path.dirname(sys.executable)) or "globusput"
+
+
+@pytest.fixture(scope="session")
+def standin_server() -> Iterator[StandIn]:
+    with StandIn(seed=1234) as server:
+        yield server
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Runner:
+    """Runs globusput (or entrypoint.py) as a CI system would, against the stand-in."""
+
+    standin: StandIn
+    collection: Collection
+    client_id: str
+    client_secret: str
+    workspace: Path
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def collection_id(self) -> str:
+        return self.collection.id
+
+    def env(self, **extra: str) -> dict[str, str]:
+        base = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(self.workspace.parent / "home"),
+            "LANG": "C.UTF-8",
+            **self.standin.environment(),
+            "GLOBUS_CLIENT_ID": self.client_id,
+            "GLOBUS_CLIENT_SECRET": self.client_secret,
+        }
+        base.update(extra)
+        return {k: v for k, v in base.items() if v is not None}
+
+    def __call__(
+        self,
+        *args: str,
+        entrypoint: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 120,
+        drop: tuple[str, ...] = (),
+    ) -> Result:
+        command = [sys.executable, str(REPO / "entrypoint.py")] if entrypoint else [GLOBUSPUT]
+        full_env = self.env(**(env or {}))
+        for name in drop:
+            full_env.pop(name, None)
+        proc = subprocess.run(
+            [*command, *args],
+            cwd=cwd or self.workspace,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        self.outputs.append(proc.stdout + proc.stderr)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def stored(self, path: str) -> bytes:
+        """What the collection holds at a collection path."""
+        return self.collection.fs_path(path).read_bytes()
+
+    def tree(self) -> dict[str, bytes]:
+        root = self.collection.root
+        return {
+            "/" + p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    def write(self, relative: str, data: bytes | str = b"x") -> Path:
+        path = self.workspace / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        return path
+
+
+@pytest.fixture
+def run(standin_server: StandIn, tmp_path: Path) -> Iterator[Runner]:
+    standin_server.reset()
+    client_id, secret = standin_server.add_client()
+    collection = standin_server.add_collection(grant=[client_id])
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    runner = Runner(standin_server, collection, client_id, secret, workspace)
+    yield runner
+    secrets = [secret]
+    for token in standin_server.tokens.values():
+        secrets.append(token.value)
+        if token.refresh_token:
+            secrets.append(token.refresh_token)
+    for output in runner.outputs:
+        for value in secrets:
+            assert value not in output, "a secret or token appeared in the program's output"
+    collection.server.shutdown()  # type: ignore[union-attr]
+    collection.server.server_close()  # type: ignore[union-attr]
+    del standin_server.collections[collection.id]

@@ -1,0 +1,348 @@
+"""globusput end to end: the installed program against the stand-in over TLS."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from globusput.testing import client_username
+
+from .conftest import Runner
+
+
+def test_seed_form_uploads_one_file_into_a_folder(run: Runner) -> None:
+    run.write("build/science.json", '{"answer": 42}')
+    (run.collection.root / "data").mkdir()
+    result = run("build/science.json", "/data/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/data/science.json") == b'{"answer": 42}'
+    url = f"{run.collection.https_server}/data/science.json"
+    assert f"uploaded build/science.json -> {url} (14 bytes)" in result.stdout
+    assert "1 uploaded" in result.stdout
+
+
+MATRIX = [
+    ("/data/", "/data/science.json"),
+    ("/data/isawesome.json", "/data/isawesome.json"),
+    ("data/", "/data/science.json"),
+    ("data/isawesome.json", "/data/isawesome.json"),
+    ("{B}/data/", "/data/science.json"),
+    ("{B}/data/isawesome.json", "/data/isawesome.json"),
+]
+
+
+@pytest.mark.parametrize(("destination", "stored"), MATRIX)
+def test_destination_matrix(run: Runner, destination: str, stored: str) -> None:
+    run.write("science.json", "science")
+    (run.collection.root / "data").mkdir()
+    destination = destination.replace("{B}", str(run.collection.https_server))
+    result = run("science.json", destination, run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {stored: b"science"}
+
+
+@pytest.mark.parametrize("destination", ["data", "{B}/data"])
+def test_file_destination_onto_existing_folder_fails_and_suggests_slash(
+    run: Runner, destination: str
+) -> None:
+    run.write("science.json", "science")
+    (run.collection.root / "data").mkdir()
+    destination = destination.replace("{B}", str(run.collection.https_server))
+    result = run("science.json", destination, run.collection_id)
+    assert result.returncode == 2
+    assert "existing folder" in result.stderr and f"'{destination}/'" in result.stderr
+    assert run.standin.count("data.") == 0
+    assert run.tree() == {}
+
+
+def test_issue_example_wheels_and_html_tree(run: Runner) -> None:
+    run.write("dist/pkg-1.0-py3-none-any.whl", b"wheel-a")
+    run.write("dist/extra/pkg_ext-1.0-cp312-linux.whl", b"wheel-b")
+    run.write("dist/pkg-1.0.tar.gz", b"sdist")
+    run.write("docs/_build/html/index.html", "<html>i</html>")
+    run.write("docs/_build/html/_static/site.css", "body{}")
+    run.write("docs/_build/html/.buildinfo", "hidden")
+    result = run("dist/**/*.whl", "docs/_build/html", "/builds/v1.2/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {
+        "/builds/v1.2/pkg-1.0-py3-none-any.whl": b"wheel-a",
+        "/builds/v1.2/extra/pkg_ext-1.0-cp312-linux.whl": b"wheel-b",
+        "/builds/v1.2/html/index.html": b"<html>i</html>",
+        "/builds/v1.2/html/_static/site.css": b"body{}",
+    }
+    # one token request, one endpoint look-up, one mkdir per folder (plus the missing parent)
+    assert run.standin.counts["auth.token"] == 1
+    assert run.standin.counts["transfer.endpoint"] == 1
+    folders = {
+        "/builds",
+        "/builds/v1.2",
+        "/builds/v1.2/extra",
+        "/builds/v1.2/html",
+        "/builds/v1.2/html/_static",
+    }
+    mkdirs = [e["path"] for e in run.standin.log if e["route"] == "transfer.mkdir"]
+    assert set(mkdirs) >= set() and len(mkdirs) == len(folders) + 1  # /builds/v1.2 retried
+    assert run.standin.counts["data.PUT"] == 4
+
+
+def test_environment_only_run_through_entrypoint(run: Runner) -> None:
+    run.write("out/a.txt", "a")
+    run.write("out/b.log", "b")
+    run.write("out/keep/c.txt", "c")
+    paths = "# artifacts\nout/**/*\n\n!**/*.log\n"
+    result = run(
+        entrypoint=True,
+        env={
+            "GLOBUSPUT_PATHS": paths,
+            "GLOBUSPUT_DESTINATION": "/ci/",
+            "GLOBUS_COLLECTION_ID": run.collection_id,
+            "GLOBUSPUT_CONCURRENCY": "2",
+        },
+    )
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/ci/a.txt": b"a", "/ci/keep/c.txt": b"c"}
+
+
+def test_cli_overrides_environment(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run(
+        "a.txt",
+        "/cli/",
+        run.collection_id,
+        env={"GLOBUSPUT_DESTINATION": "/env/", "GLOBUSPUT_PATHS": "missing"},
+    )
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/cli/a.txt": b"a"}
+
+
+def test_layouts_base_dir_and_hidden(run: Runner) -> None:
+    run.write("logs/x/run.log", "1")
+    run.write("logs/.cache/secret.log", "hidden")
+    run.write(".env", "named-hidden")
+    result = run("**/*.log", ".env", "/l/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/l/logs/x/run.log": b"1", "/l/.env": b"named-hidden"}
+
+    run.standin.reset()
+    result = run(
+        "--include-hidden", "--base-dir", "logs", "logs/**/*.log", "/b/", run.collection_id
+    )
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/b/x/run.log": b"1", "/b/.cache/secret.log": b"hidden"}
+
+
+def test_collisions_are_refused_before_any_request(run: Runner) -> None:
+    run.write("a/report.txt", "1")
+    run.write("b/report.txt", "2")
+    result = run("a/*.txt", "b/*.txt", "/r/", run.collection_id)
+    assert result.returncode == 2
+    assert "would both be stored as /r/report.txt" in result.stderr
+    assert run.standin.count() == 0
+
+
+def test_several_files_to_a_file_destination_is_refused(run: Runner) -> None:
+    run.write("a.txt")
+    run.write("b.txt")
+    result = run("*.txt", "/one.txt", run.collection_id)
+    assert result.returncode == 2
+    assert "end it with '/'" in result.stderr
+    assert run.standin.count() == 0
+
+
+def test_special_names_arrive_exactly(run: Runner) -> None:
+    names = ["with space.txt", "hash#tag.txt", "what?.txt", "100%.txt", "naïve-日本.txt"]
+    for name in names:
+        run.write(f"odd/{name}", name)
+    result = run("odd", "/names/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {f"/names/odd/{n}": n.encode() for n in names}
+    assert "what%3F.txt" in result.stdout and "hash%23tag.txt" in result.stdout
+
+
+def test_manifest_records_what_the_server_stored(run: Runner) -> None:
+    run.write("m/one.bin", b"\x00" * 1000)
+    run.write("m/two.bin", b"two")
+    result = run("--manifest", "out/manifest.json", "m/*.bin", "/m/", run.collection_id)
+    assert result.returncode == 0, result.output
+    manifest = json.loads((run.workspace / "out/manifest.json").read_text())
+    assert manifest["collection_id"] == run.collection_id
+    assert manifest["destination"] == "/m/"
+    assert (manifest["uploaded"], manifest["failed"], manifest["bytes"]) == (2, 0, 1003)
+    for entry in manifest["files"]:
+        stored = run.stored(entry["destination"].split(str(run.collection.https_server))[1])
+        assert entry["sha256"] == hashlib.sha256(stored).hexdigest()
+        assert entry["status"] == "uploaded" and entry["error"] is None
+        assert entry["size"] == len(stored)
+
+
+def test_manifest_is_written_when_files_fail(run: Runner) -> None:
+    run.write("f/ok.txt", "ok")
+    run.write("f/denied.txt", "no")
+    run.standin.add_fault("status", path="/f/*denied*", status=400)
+    result = run("--manifest", "m.json", "--no-atomic", "f/*.txt", "/f/", run.collection_id)
+    assert result.returncode == 1
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    statuses = {Path(e["source"]).name: (e["status"], e["error"]) for e in manifest["files"]}
+    assert statuses["ok.txt"] == ("uploaded", None)
+    assert statuses["denied.txt"][0] == "failed" and "400" in statuses["denied.txt"][1]
+    assert run.tree() == {"/f/ok.txt": b"ok"}
+
+
+def test_dry_run_sends_no_data(run: Runner) -> None:
+    run.write("d/a.txt", "a")
+    result = run("--dry-run", "--manifest", "plan.json", "d/a.txt", "/dry/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert f"would upload d/a.txt -> {run.collection.https_server}/dry/a.txt" in result.stdout
+    assert run.tree() == {}
+    assert run.standin.count("data.") == 0 and run.standin.counts["transfer.mkdir"] == 0
+    plan = json.loads((run.workspace / "plan.json").read_text())
+    assert plan["files"][0]["status"] == "planned"
+
+
+def test_client_config_file(run: Runner) -> None:
+    run.write("a.txt", "a")
+    config = run.write(
+        "client.json", json.dumps({"client_id": run.client_id, "client_secret": run.client_secret})
+    )
+    config.chmod(0o600)
+    result = run(
+        "-c",
+        "client.json",
+        "a.txt",
+        "/c/",
+        run.collection_id,
+        drop=("GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET"),
+    )
+    assert result.returncode == 0, result.output
+    assert "readable by other users" not in result.stderr
+    config.chmod(0o644)
+    result = run("-c", "client.json", "a.txt", "/c/", run.collection_id)
+    assert result.returncode == 0 and "readable by other users" in result.stderr
+
+
+def test_no_mkdir_into_missing_folder_fails_clearly(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run("--no-mkdir", "--no-atomic", "a.txt", "/missing/", run.collection_id)
+    assert result.returncode == 1
+    assert "folder /missing/ is missing" in result.stderr
+    assert run.standin.counts["transfer.mkdir"] == 0
+
+
+def test_transfer_refusing_folder_operations_warns_once_and_uploads(run: Runner) -> None:
+    run.write("t/a.txt", "a")
+    run.write("t/b.txt", "b")
+    (run.collection.root / "existing").mkdir()
+    run.collection.transfer_denied.add(client_username(run.client_id))
+    result = run("t/*.txt", "/existing/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert result.stderr.count("refused folder operations") == 1
+    assert run.tree() == {"/existing/a.txt": b"a", "/existing/b.txt": b"b"}
+
+
+# -- errors with their exit codes ---------------------------------------------------------
+
+
+def test_wrong_secret_is_an_auth_failure(run: Runner) -> None:
+    run.write("a.txt")
+    result = run("a.txt", "/x/", run.collection_id, env={"GLOBUS_CLIENT_SECRET": "wrong-secret"})
+    assert result.returncode == 3
+    assert f"rejected client {run.client_id}" in result.stderr
+    assert "wrong-secret" not in result.output
+    assert run.standin.count("data.") == 0
+
+
+def test_identity_without_access_is_named(run: Runner) -> None:
+    run.write("a.txt")
+    run.collection.acl.clear()
+    run.collection.acl[client_username(run.client_id)] = ["/allowed"]
+    result = run("--no-atomic", "a.txt", "/allowed/../x/", run.collection_id)
+    assert result.returncode == 2  # '..' refused
+    (run.collection.root / "other").mkdir()
+    result = run("--no-atomic", "a.txt", "/other/", run.collection_id)
+    assert result.returncode == 3
+    assert f"{run.client_id}@clients.auth.globus.org needs write access to /other/" in result.stderr
+
+
+def test_unknown_collection(run: Runner) -> None:
+    run.write("a.txt")
+    result = run("a.txt", "/x/", "00000000-0000-4000-8000-000000000000")
+    assert result.returncode == 2
+    assert "GLOBUS_COLLECTION_ID" in result.stderr
+
+
+def test_collection_without_https(run: Runner) -> None:
+    run.write("a.txt")
+    run.collection.https_enabled = False
+    result = run("a.txt", "/x/", run.collection_id)
+    assert result.returncode == 2
+    assert "HTTPS access is not enabled" in result.stderr
+
+
+def test_no_credentials_says_which_variables(run: Runner) -> None:
+    run.write("a.txt")
+    result = run(
+        "a.txt", "/x/", run.collection_id, drop=("GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET")
+    )
+    assert result.returncode == 2
+    assert "GLOBUS_CLIENT_ID" in result.stderr and "GLOBUS_CLIENT_SECRET" in result.stderr
+    assert run.standin.count() == 0
+
+
+def test_invalid_settings_are_reported_together(run: Runner) -> None:
+    result = run(
+        "--concurrency",
+        "0",
+        "a.txt",
+        "/x/",
+        "not-a-uuid",
+        env={"GLOBUSPUT_IF_NO_FILES_FOUND": "sometimes"},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert any("GLOBUSPUT_CONCURRENCY (--concurrency)" in line for line in lines)
+    assert any("GLOBUS_COLLECTION_ID" in line for line in lines)
+    assert any("GLOBUSPUT_IF_NO_FILES_FOUND" in line for line in lines)
+    assert "Traceback" not in result.output
+    assert run.standin.count() == 0
+
+
+def test_url_destination_on_another_host_gets_no_token(run: Runner) -> None:
+    other = run.standin.add_collection(grant=[run.client_id])
+    try:
+        run.write("a.txt")
+        result = run("a.txt", f"{other.https_server}/steal/", run.collection_id)
+        assert result.returncode == 2
+        assert "not on this collection's HTTPS server" in result.stderr
+        assert not [e for e in run.standin.log if e.get("collection") == other.id]
+        assert run.standin.count("data.") == 0
+    finally:
+        other.server.shutdown()  # type: ignore[union-attr]
+        del run.standin.collections[other.id]
+
+
+@pytest.mark.parametrize(
+    "destination", ["http://localhost/x/", "ftp://x/", "/a/%2e%2e/b/", "/a/../b/"]
+)
+def test_unsafe_destinations_send_nothing(run: Runner, destination: str) -> None:
+    run.write("a.txt")
+    if "%2e" in destination:
+        destination = f"{run.collection.https_server}{destination}"
+    result = run("a.txt", destination, run.collection_id)
+    assert result.returncode == 2, result.output
+    assert run.standin.count() == 0 or run.standin.count("data.") == 0
+
+
+def test_if_no_files_found(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run("a.txt", "nothing-*.zip", "/n/", run.collection_id)
+    assert result.returncode == 2 and "no files match 'nothing-*.zip'" in result.stderr
+    assert run.standin.count() == 0
+    result = run("--if-no-files-found", "warn", "a.txt", "nothing-*.zip", "/n/", run.collection_id)
+    assert result.returncode == 0 and "warning: no files match" in result.stderr
+    assert run.tree() == {"/n/a.txt": b"a"}
+    result = run("--if-no-files-found", "ignore", "nothing-*.zip", "/n/", run.collection_id)
+    assert result.returncode == 0 and result.stderr == ""

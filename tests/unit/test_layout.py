@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import pytest
+
+from globusput.errors import DestinationError, SelectionError
+from globusput.layout import (
+    check_destination_host,
+    folders_to_create,
+    parse_destination,
+    plan_uploads,
+    url_for,
+)
+from globusput.selection import LocalFile
+
+B = "https://example.edu"
+SCIENCE = LocalFile("science.json", PurePosixPath("science.json"), 10)
+
+
+@pytest.mark.parametrize(
+    ("destination", "url"),
+    [
+        ("/data/", f"{B}/data/science.json"),
+        ("/data/isawesome.json", f"{B}/data/isawesome.json"),
+        ("data/", f"{B}/data/science.json"),
+        ("data/isawesome.json", f"{B}/data/isawesome.json"),
+        (f"{B}/data/", f"{B}/data/science.json"),
+        (f"{B}/data/isawesome.json", f"{B}/data/isawesome.json"),
+        (f"{B}:443/data/", f"{B}/data/science.json"),
+        ("/", f"{B}/science.json"),
+        (B, f"{B}/science.json"),
+    ],
+)
+def test_destination_matrix(destination: str, url: str) -> None:
+    parsed = parse_destination(destination)
+    check_destination_host(parsed, B)
+    assert [p.url for p in plan_uploads([SCIENCE], parsed, B)] == [url]
+
+
+@pytest.mark.parametrize("destination", ["data", f"{B}/data"])
+def test_without_slash_is_a_file_name(destination: str) -> None:
+    parsed = parse_destination(destination)
+    assert not parsed.is_folder and parsed.path == "/data"
+
+
+@pytest.mark.parametrize(
+    ("destination", "message"),
+    [
+        ("http://example.edu/data/", "not https"),
+        ("ftp://example.edu/data/", "not https"),
+        ("/a/../b/", "'..'"),
+        (f"{B}/a/%2e%2e/b/", "'..'"),
+        (f"{B}/a/%2E%2E/b/", "'..'"),
+        ("./a/", "'.'"),
+        (f"{B}/a/?x=1", "query"),
+        (f"{B}/a/#frag", "fragment"),
+        ("/a/\x07/", "control"),
+        ("https://example.edu:notaport/", "invalid port"),
+    ],
+)
+def test_refused_destinations(destination: str, message: str) -> None:
+    with pytest.raises(DestinationError, match=message):
+        parse_destination(destination)
+
+
+@pytest.mark.parametrize(
+    "other",
+    ["https://evil.example/data/", f"{B}:8443/data/", "https://example.edu.evil.example/data/"],
+)
+def test_url_on_another_server_is_refused(other: str) -> None:
+    with pytest.raises(DestinationError, match="not on this collection"):
+        check_destination_host(parse_destination(other), B)
+
+
+def test_names_are_percent_encoded_per_segment() -> None:
+    assert url_for(B, "/a b/100%/x#?/é") == f"{B}/a%20b/100%25/x%23%3F/%C3%A9"
+
+
+def test_collisions_name_both_files() -> None:
+    files = [
+        LocalFile("a/r.txt", PurePosixPath("r.txt"), 1),
+        LocalFile("b/r.txt", PurePosixPath("r.txt"), 1),
+    ]
+    expected = re.escape("a/r.txt and b/r.txt would both be stored as /d/r.txt")
+    with pytest.raises(SelectionError, match=expected):
+        plan_uploads(files, parse_destination("/d/"), B)
+
+
+def test_file_destination_needs_exactly_one_file() -> None:
+    files = [SCIENCE, LocalFile("b", PurePosixPath("b"), 1)]
+    with pytest.raises(DestinationError, match="end it with '/'"):
+        plan_uploads(files, parse_destination("/d/x.json"), B)
+
+
+def test_folders_once_each_parents_first() -> None:
+    files = [LocalFile(n, PurePosixPath(n), 1) for n in ["x/y/1", "x/y/2", "x/3", "4"]]
+    plan = plan_uploads(files, parse_destination("/d/"), B)
+    assert folders_to_create(plan) == ["/d", "/d/x", "/d/x/y"]
