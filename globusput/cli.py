@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from globusput import __version__
-from globusput.errors import EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
+from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
 
 _EPILOG = """\
 With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environment (CI use).
@@ -221,4 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         reporter.error("interrupted")
         return EXIT_SIGINT
+    except Exception as exc:  # a bug: say so without letting a secret reach the log
+        import traceback
+
+        if reporter.verbose:
+            reporter.debug("".join(traceback.format_exception(exc)))
+        reporter.error(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        return EXIT_FAILED
     return EXIT_OK

@@ -33,7 +33,7 @@ from globusput.layout import (
 from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, select_files
 from globusput.settings import Settings, group_or_world_readable
-from globusput.upload import Outcome, Uploader, make_session
+from globusput.upload import Outcome, Uploader, abort_transfers, make_session
 
 _NO_CREDENTIALS = (
     "no client credentials: set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET (a Globus "
@@ -196,6 +196,7 @@ def _upload_all(
     def stop(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
         cancel.set()
+        abort_transfers()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     results: dict[int, Outcome] = {}

@@ -8,20 +8,25 @@ local one. Transient faults are retried under urllib3's :class:`~urllib3.util.Re
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import os
 import posixpath
 import secrets
+import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
@@ -118,21 +123,48 @@ class _KeepHeaders(AuthBase):
         return request
 
 
+class _TrackedConnection(HTTPSConnection):
+    """Remembers itself while open, so an interruption can cut every transfer short."""
+
+    open_connections: ClassVar[weakref.WeakSet[_TrackedConnection]] = weakref.WeakSet()
+
+    def connect(self) -> None:
+        super().connect()
+        self.open_connections.add(self)
+
+
+class _TrackedPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["blocksize"] = BLOCK_SIZE
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"https": _TrackedPool}
+
+
 def make_session(concurrency: int) -> requests.Session:
     """One pooled session for every PUT: connections and TLS sessions are reused."""
-
-    class _Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-            kwargs["blocksize"] = BLOCK_SIZE
-            super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
-
     session = requests.Session()
     # proxies and REQUESTS_CA_BUNDLE from the environment still apply; ~/.netrc must not
     # replace the bearer token, which a session-level auth prevents
     session.auth = _KeepHeaders()
-    adapter = _Adapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
-    session.mount("https://", adapter)
+    session.mount("https://", _Adapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0))
     return session
+
+
+def abort_transfers() -> None:
+    """Shut every open upload connection: a thread blocked in send or recv returns at once.
+
+    Loopback and fast networks buffer megabytes, so checking for cancellation between reads
+    of the file is not enough; the wait for the server's answer has to be cut too.
+    """
+    for connection in list(_TrackedConnection.open_connections):
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class Uploader:
@@ -199,17 +231,22 @@ class Uploader:
             folder, name = posixpath.split(item.remote_path)
             target_path = posixpath.join(folder, f".{name}.globusput-{secrets.token_hex(4)}.part")
         target_url = url_for(_base_of(item), target_path)
+        partial: list[bool] = []  # set when an attempt may have left a truncated file
         try:
-            sha256, attempts = self._put_with_retries(item, target_url)
+            sha256, attempts = self._put_with_retries(item, target_url, partial)
             if self.atomic:
                 self._move_into_place(item, target_path)
         except BaseException:
-            if self.atomic:
+            # never leave a truncated file under a name: the temporary one always goes, the
+            # final one when an interrupted attempt may have cut it short
+            if self.atomic or any(partial):
                 self._discard(target_url)
             raise
         return sha256, attempts
 
-    def _put_with_retries(self, item: PlannedUpload, url: str) -> tuple[str, int]:
+    def _put_with_retries(
+        self, item: PlannedUpload, url: str, partial: list[bool]
+    ) -> tuple[str, int]:
         retry = Retry(
             total=self.retries,
             backoff_factor=self.backoff,
@@ -225,7 +262,7 @@ class Uploader:
             attempts += 1
             started = time.time()
             try:
-                return self._attempt(item, url), attempts
+                return self._attempt(item, url, partial), attempts
             except _Unauthorized as exc:
                 if renewed or not self.authorizer.renew(exc.generation):
                     raise _Permanent(self._permission_message(item, 401), auth=True) from None
@@ -233,6 +270,8 @@ class Uploader:
                 self.debug(f"{item.source.path}: token was refused (401), renewed it, repeating")
                 continue
             except _Retryable as exc:
+                if self.cancel.is_set():
+                    raise Cancelled from None
                 if exc.unknown_outcome and self._stored_already(item, url, started):
                     return _sha256_of(item.source.path), attempts
                 try:
@@ -253,7 +292,7 @@ class Uploader:
                 if self.cancel.wait(delay):
                     raise Cancelled from None
 
-    def _attempt(self, item: PlannedUpload, url: str) -> str:
+    def _attempt(self, item: PlannedUpload, url: str, partial: list[bool]) -> str:
         header, generation = self.authorizer.header()
         size = item.source.size
         with open(item.source.path, "rb") as stream:
@@ -269,18 +308,26 @@ class Uploader:
                     verify=self.verify_tls,
                 )
             except _FileChanged as exc:
+                partial.append(True)
                 raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
-            except requests.exceptions.SSLError:
-                raise _Permanent(
-                    f"TLS verification of {_base_of(item)} failed: if the collection uses a "
-                    "private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at its "
-                    "certificate bundle"
-                ) from None
+            except Cancelled:
+                partial.append(body.sent > 0)
+                raise
             except (requests.ConnectionError, requests.Timeout) as exc:
+                partial.append(body.sent > 0)
+                if self.cancel.is_set():
+                    raise Cancelled from None
+                if "certificate verify failed" in str(exc).lower():
+                    raise _Permanent(
+                        f"TLS verification of {_base_of(item)} failed: if the collection uses "
+                        "a private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at "
+                        "its certificate bundle"
+                    ) from None
                 raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
             try:
                 body.finish()
             except _FileChanged as exc:
+                partial.append(True)
                 raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         self.debug(f"PUT {url} -> {response.status_code}")
         self._judge(item, response, generation)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import email.utils
 import time
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from globusput.testing.standin import Collection, StandIn, https_scope
+from globusput.testing.standin import Collection, Fault, StandIn, https_scope
 from globusput.testing.tlsserver import Handler
 
 STEP_UP_PAGE = b"""<!DOCTYPE html>
@@ -70,7 +71,7 @@ class DataHandler(Handler):
             self.reset_connection()
         if not self._authorized(cpath):
             return
-        if fault is not None and fault.kind != "delay":
+        if fault is not None and fault.kind not in ("delay", "slow", "truncate"):
             self._fault(fault)
             return
         try:
@@ -80,9 +81,9 @@ class DataHandler(Handler):
             self.send(400, b"bad path", "text/plain")
             return
         if self.command == "PUT":
-            if not self._put(cpath):
+            if not self._put(cpath, fault):
                 return
-            if fault is not None:
+            if fault is not None and fault.kind == "delay":
                 time.sleep(fault.seconds)
                 self.close_connection = True
             self.send(200)
@@ -128,10 +129,7 @@ class DataHandler(Handler):
             return False
         return True
 
-    def _fault(self, fault: object) -> None:
-        from globusput.testing.standin import Fault
-
-        assert isinstance(fault, Fault)
+    def _fault(self, fault: Fault) -> None:
         self.drain_body()
         if fault.kind == "html":
             self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
@@ -141,34 +139,39 @@ class DataHandler(Handler):
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
             self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)
 
-    def _put(self, cpath: str) -> bool:
+    def _put(self, cpath: str, fault: Fault | None) -> bool:
         """Store the body; a PUT onto a folder or into a missing one is a 409, as WebDAV does."""
         target = self.collection.fs_path(cpath)
         if target.is_dir() or not target.parent.is_dir():
             self.drain_body()
             self.send(409, b"Conflict", "text/plain")
             return False
-        self._store(cpath)
+        if fault is not None and fault.kind == "truncate":
+            self._store(cpath, limit=fault.after_bytes)
+            self.drain_body(already=min(fault.after_bytes, self.body_length()))
+        else:
+            self._store(cpath, rate=fault.rate if fault is not None else 0)
         return True
 
-    def _store(self, cpath: str, limit: int | None = None) -> None:
+    def _store(self, cpath: str, limit: int | None = None, rate: int = 0) -> None:
         """Write straight under the final name: an interrupted PUT leaves a truncated file."""
         target = self.collection.fs_path(cpath)
         if target.is_dir() or not target.parent.is_dir():
             return
         remaining = self.body_length() if limit is None else min(limit, self.body_length())
+        block = min(1 << 20, rate) if rate else 1 << 20
         with open(target, "wb") as out:
             while remaining > 0:
-                chunk = self.rfile.read(min(remaining, 1 << 20))
+                chunk = self.rfile.read(min(remaining, block))
                 if not chunk:
                     break
                 out.write(chunk)
+                out.flush()
                 remaining -= len(chunk)
+                if rate:
+                    time.sleep(len(chunk) / rate)
 
-    def _get(self, target: object) -> None:
-        from pathlib import Path
-
-        assert isinstance(target, Path)
+    def _get(self, target: Path) -> None:
         if not target.is_file():
             self.send(404, b"Not Found" if self.command == "GET" else b"", "text/plain")
             return

@@ -97,8 +97,9 @@ class Fault:
     kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``),
     ``reset`` (read ``after_bytes`` of the body, then RST), ``html`` (200 with a step-up page,
     nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body),
-    ``delay`` (store the file, then wait ``seconds`` before answering), ``expire`` (every
-    current token stops working, then the request proceeds normally).
+    ``delay`` (store the file, then wait ``seconds`` before answering), ``slow`` (read the
+    body at ``rate`` bytes per second), ``truncate`` (store only ``after_bytes``, answer 200),
+    ``expire`` (every current token stops working, then the request proceeds normally).
     """
 
     kind: str
@@ -110,6 +111,7 @@ class Fault:
     retry_after: int | None = None
     after_bytes: int = 0
     seconds: float = 0.0
+    rate: int = 0
     hits: int = 0
 
 

@@ -86,8 +86,8 @@ class Handler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         return self.rfile.read(self.body_length())
 
-    def drain_body(self) -> None:
-        remaining = self.body_length()
+    def drain_body(self, already: int = 0) -> None:
+        remaining = self.body_length() - already
         while remaining > 0:
             chunk = self.rfile.read(min(remaining, 1 << 20))
             if not chunk:

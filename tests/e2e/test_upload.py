@@ -346,3 +346,12 @@ def test_if_no_files_found(run: Runner) -> None:
     assert run.tree() == {"/n/a.txt": b"a"}
     result = run("--if-no-files-found", "ignore", "nothing-*.zip", "/n/", run.collection_id)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_verbose_shows_requests_but_never_tokens(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run("-v", "a.txt", "/v/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert "Authorization: Bearer ***" in result.stderr
+    assert "PUT https://localhost" in result.stderr and "HEAD https://localhost" in result.stderr
+    # the run fixture also scans this output for the secret and every issued token

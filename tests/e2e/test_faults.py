@@ -1,0 +1,231 @@
+"""Faults survived, and never a false success: each fault against the stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from .conftest import GLOBUSPUT, Runner
+
+FAST = ("--retry-backoff", "0.05")
+SIZE = 300_000
+
+
+def payload(seed: str, size: int = SIZE) -> bytes:
+    block = hashlib.sha256(seed.encode()).digest()
+    return (block * (size // len(block) + 1))[:size]
+
+
+def leftovers(run: Runner) -> list[str]:
+    return [p for p in run.tree() if ".globusput-" in p]
+
+
+RECOVERED = [
+    # (fault kind, options, PUT requests the upload needs)
+    ("status", {"status": 503, "times": 3}, 4),
+    ("status", {"status": 500}, 2),
+    ("status", {"status": 502}, 2),
+    ("status", {"status": 504}, 2),
+    ("status", {"status": 429, "retry_after": 1}, 2),
+    ("endpoint_error", {"times": 2}, 3),
+    ("reset", {"after_bytes": 100_000}, 2),
+    ("reset", {"after_bytes": 0}, 2),
+    ("truncate", {"after_bytes": 1000}, 2),
+]
+
+
+@pytest.mark.parametrize("atomic", ["--atomic", "--no-atomic"])
+@pytest.mark.parametrize(("kind", "options", "puts"), RECOVERED)
+def test_transient_faults_are_retried_to_an_identical_copy(
+    run: Runner, kind: str, options: dict[str, int], puts: int, atomic: str
+) -> None:
+    data = payload(kind)
+    run.write("big.bin", data)
+    run.standin.add_fault(kind, **options)  # type: ignore[arg-type]
+    started = time.monotonic()
+    result = run(*FAST, atomic, "--manifest", "m.json", "big.bin", "/f/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/f/big.bin") == data
+    assert leftovers(run) == []
+    assert run.standin.counts["data.PUT"] == puts
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+    if options.get("retry_after"):
+        assert time.monotonic() - started >= options["retry_after"]
+
+
+def test_stored_despite_a_timeout_is_not_sent_again(run: Runner) -> None:
+    data = payload("slow answer")
+    run.write("a.bin", data)
+    run.standin.add_fault("delay", seconds=3)
+    result = run(*FAST, "--timeout", "1", "--no-atomic", "a.bin", "/t/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/t/a.bin") == data
+    assert run.standin.counts["data.PUT"] == 1
+
+
+def test_reset_after_the_whole_body_counts_when_stored(run: Runner) -> None:
+    data = payload("all sent")
+    run.write("a.bin", data)
+    run.standin.add_fault("reset", after_bytes=len(data))
+    result = run(*FAST, "--no-atomic", "a.bin", "/t/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/t/a.bin") == data
+    assert run.standin.counts["data.PUT"] == 1
+
+
+def test_token_expiring_mid_run_is_renewed(run: Runner) -> None:
+    for n in range(3):
+        run.write(f"e/{n}.txt", str(n))
+    run.standin.add_fault("expire", path="/e/1.txt")
+    result = run("--concurrency", "1", "--no-atomic", "e/*.txt", "/e/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {f"/e/{n}.txt": str(n).encode() for n in range(3)}
+    assert run.standin.counts["auth.token"] == 2  # the first grant and one renewal
+
+
+PERMANENT = [
+    ("html", {}, 3, "HTML page"),
+    ("status", {"status": 302}, 3, "redirected (302)"),
+    ("status", {"status": 403}, 3, "needs write access"),
+    ("status", {"status": 400}, 1, "answered 400"),
+    ("status", {"status": 503, "times": 99}, 1, "gave up after 3 attempts"),
+]
+
+
+@pytest.mark.parametrize(("kind", "options", "code", "message"), PERMANENT)
+def test_permanent_failures_are_never_success(
+    run: Runner, kind: str, options: dict[str, int], code: int, message: str
+) -> None:
+    run.write("p/a.txt", "a")
+    run.write("p/b.txt", "b")
+    run.standin.add_fault(kind, path="/p/*a.txt*", **options)  # type: ignore[arg-type]
+    result = run(
+        *FAST, "--retries", "2", "--manifest", "m.json", "p/*.txt", "/p/", run.collection_id
+    )
+    assert result.returncode == code, result.output
+    assert message in result.stderr
+    assert "p/a.txt" in result.stderr
+    assert run.tree() == {"/p/b.txt": b"b"}  # the other file still went, nothing else stays
+    files = {e["source"]: e for e in json.loads((run.workspace / "m.json").read_text())["files"]}
+    assert files["p/a.txt"]["status"] == "failed" and message in files["p/a.txt"]["error"]
+    assert files["p/b.txt"]["status"] == "uploaded"
+
+
+def test_token_refused_twice_fails_with_exit_3(run: Runner) -> None:
+    run.write("a.txt")
+    run.standin.add_fault("status", status=401, times=5)
+    result = run(*FAST, "a.txt", "/u/", run.collection_id)
+    assert result.returncode == 3
+    assert "permission denied (401)" in result.stderr
+
+
+def _start(run: Runner, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [GLOBUSPUT, *args],
+        cwd=run.workspace,
+        env=run.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_put(run: Runner, deadline: float = 20) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if run.standin.counts["data.PUT"]:
+            time.sleep(0.3)
+            return
+        time.sleep(0.05)
+    raise AssertionError("the upload never started")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize("atomic", ["--atomic", "--no-atomic"])
+def test_interruption_stops_cleanly(run: Runner, signum: int, code: int, atomic: str) -> None:
+    (run.collection.root / "i").mkdir()
+    (run.collection.root / "i" / "big.bin").write_bytes(b"previous version")
+    run.write("big.bin", payload("interrupt", 4_000_000))
+    run.write("later.bin", b"later")
+    run.standin.add_fault("slow", rate=200_000, path="*big.bin*")
+    proc = _start(
+        run,
+        atomic,
+        "--concurrency",
+        "1",
+        "--manifest",
+        "m.json",
+        "big.bin",
+        "later.bin",
+        "/i/",
+        run.collection_id,
+    )
+    _wait_for_put(run)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    run.outputs.append(out + err)
+    assert proc.returncode == code, out + err
+    assert time.monotonic() - sent < 5
+    time.sleep(0.5)
+    stored = run.tree()
+    assert leftovers(run) == []
+    if atomic == "--atomic":
+        assert stored == {"/i/big.bin": b"previous version"}
+    else:
+        assert stored == {}  # the truncated file was removed
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert [f["status"] for f in manifest["files"]] == ["failed", "failed"]
+    assert "interrupted" in manifest["files"][0]["error"]
+
+
+def test_file_growing_during_upload_fails_and_leaves_nothing(run: Runner) -> None:
+    path = run.write("grow.bin", payload("grow", 1_000_000))
+    run.standin.add_fault("slow", rate=1_000_000)
+    proc = _start(run, "--no-atomic", "grow.bin", "/g/", run.collection_id)
+    _wait_for_put(run)
+    with open(path, "ab") as stream:
+        stream.write(b"more")
+    out, err = proc.communicate(timeout=60)
+    run.outputs.append(out + err)
+    assert proc.returncode == 1, out + err
+    assert "changed while uploading" in err
+    assert run.tree() == {}
+
+
+def test_overwrite_never_and_changed(run: Runner) -> None:
+    run.write("o/same.txt", "same")
+    run.write("o/new.txt", "new")
+    run.write("o/grown.txt", "grown!")
+    root = run.collection.root / "o"
+    root.mkdir()
+    (root / "same.txt").write_text("same")
+    (root / "grown.txt").write_text("grown")
+    old = time.time() - 3600
+    os.utime(run.workspace / "o/same.txt", (old, old))
+    result = run("--overwrite", "changed", "o/*.txt", "/o/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert "skipped o/same.txt" in result.stdout
+    assert run.stored("/o/grown.txt") == b"grown!" and run.stored("/o/new.txt") == b"new"
+    (root / "new.txt").write_text("remote copy")
+    result = run("--overwrite", "never", "o/*.txt", "/o/", run.collection_id)
+    assert result.returncode == 0 and result.stdout.count("\nskipped ") == 2
+    assert result.stdout.startswith("skipped ") and "3 skipped" in result.stdout
+    assert run.stored("/o/new.txt") == b"remote copy"
+
+
+def test_rename_that_does_not_replace_is_handled(run: Runner) -> None:
+    run.collection.rename_overwrites = False
+    (run.collection.root / "r").mkdir()
+    (run.collection.root / "r" / "a.txt").write_text("old")
+    run.write("a.txt", "new")
+    result = run("--atomic", "a.txt", "/r/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/r/a.txt": b"new"}
