@@ -14,28 +14,37 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from globusput.ci import CI, detect
 from globusput.upload import Outcome
+
+#: GitHub refuses step summaries over 1 MiB; stay clear of it with the closing lines.
+SUMMARY_LIMIT = 1_000_000
+STATUS_MARK = {
+    "failed": "❌ failed",
+    "uploaded": "✅ uploaded",
+    "skipped": "⏭️ skipped",
+    "planned": "📝 planned",
+}
 
 
 class Reporter:
+    """Log lines for people, workflow commands for the CI system, never a secret."""
+
     def __init__(
-        self,
-        *,
-        verbose: bool = False,
-        quiet: bool = False,
-        out: TextIO | None = None,
-        err: TextIO | None = None,
+        self, *, out: TextIO | None = None, err: TextIO | None = None, ci: CI | None = None
     ) -> None:
-        self.verbose = verbose
-        self.quiet = quiet
+        self.verbose = False
+        self.quiet = False
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.ci = ci or detect(self.out)
         self._secrets: list[str] = []
 
     def add_secret(self, value: str | None) -> None:
-        """Never print this value; CI integrations also mask it in their logs."""
+        """Never print this value; the CI system is asked to mask it before anything else."""
         if value and len(value) >= 4 and value not in self._secrets:
             self._secrets.append(value)
+            self.ci.mask(value)
 
     def scrub(self, text: str) -> str:
         for value in self._secrets:
@@ -53,9 +62,17 @@ class Reporter:
     def warn(self, message: str) -> None:
         print(f"warning: {self.scrub(message)}", file=self.err, flush=True)
 
-    def error(self, message: str) -> None:
-        for line in self.scrub(message).splitlines() or [""]:
+    def error(self, message: str, file: str | None = None) -> None:
+        message = self.scrub(message)
+        for line in message.splitlines() or [""]:
             print(f"error: {line}", file=self.err, flush=True)
+        self.ci.annotate_error(message, file)
+
+    def begin_files(self, count: int) -> None:
+        self.ci.section(f"Uploading {count} file{'s' if count != 1 else ''}")
+
+    def end_files(self) -> None:
+        self.ci.end_section()
 
     def outcome(self, outcome: Outcome) -> None:
         source, size = outcome.item.source.path, human_size(outcome.item.source.size)
@@ -66,7 +83,7 @@ class Reporter:
         elif outcome.status == "planned":
             self.info(f"would upload {source} -> {outcome.item.url} ({size})")
         else:
-            self.error(f"{source}: {outcome.error}")
+            self.error(f"{source}: {outcome.error}", file=source)
 
     def summary(self, outcomes: Sequence[Outcome], seconds: float) -> None:
         counts = tally(outcomes)
@@ -77,10 +94,49 @@ class Reporter:
             parts.append(f"{counts['planned']} planned")
         parts.append(f"{counts['failed']} failed")
         line = ", ".join(parts) + f" in {seconds:.1f}s"
-        if counts["failed"]:
-            self.error(line)
-        else:
-            self.info(line)
+        print(self.scrub(line), file=self.err if counts["failed"] else self.out, flush=True)
+
+    def publish(
+        self, outcomes: Sequence[Outcome], manifest_path: str | None, collection: str
+    ) -> None:
+        """CI outputs (URLs, counts, manifest path) and the job summary."""
+        uploaded = [o for o in outcomes if o.status == "uploaded"]
+        outputs = {
+            "uploaded": json.dumps([o.item.url for o in uploaded]),
+            "count": str(len(uploaded)),
+            "bytes": str(sum(o.item.source.size for o in uploaded)),
+            "manifest": manifest_path or "",
+        }
+        self.ci.finish(outputs, self.scrub(step_summary(outcomes, collection)))
+
+
+def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
+    """A Markdown table, failures first, cut to fit GitHub's limit for large runs."""
+    counts = tally(outcomes)
+    head = (
+        f"### globusput: {counts['uploaded']} uploaded ({human_size(counts['bytes'])}), "
+        f"{counts['skipped']} skipped, {counts['failed']} failed\n\n"
+        f"Collection `{collection}`\n\n| status | file | size | destination |\n|---|---|---|---|\n"
+    )
+    rows = []
+    size = len(head.encode())
+    ordered = sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path))
+    for index, o in enumerate(ordered):
+        where = o.error if o.status == "failed" else f"[{o.item.remote_path}]({o.item.url})"
+        row = (
+            f"| {STATUS_MARK[o.status]} | {_cell(o.item.source.path)} | "
+            f"{human_size(o.item.source.size)} | {_cell(where or '')} |\n"
+        )
+        if size + len(row.encode()) > SUMMARY_LIMIT - 200:
+            rows.append(f"\n{len(ordered) - index} more files are not listed; see the manifest.\n")
+            break
+        rows.append(row)
+        size += len(row.encode())
+    return head + "".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def tally(outcomes: Sequence[Outcome]) -> dict[str, int]:

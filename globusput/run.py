@@ -16,10 +16,13 @@ from types import FrameType
 from globusput.errors import (
     EXIT_AUTH,
     EXIT_FAILED,
+    AuthError,
+    CollectionError,
     ConfigError,
     DestinationError,
     Interrupted,
     SelectionError,
+    ServiceError,
     UploadFailed,
 )
 from globusput.layout import (
@@ -51,12 +54,30 @@ def upload(settings: Settings, reporter: Reporter) -> None:
         reporter.warn(f"{settings.client_config} is readable by other users: chmod 600 it")
     files = _select(settings, reporter)
     destination = parse_destination(settings.destination)
-    plan_uploads(files, destination, "https://collection.invalid")  # fail early, offline
+    offline_plan = plan_uploads(files, destination, "")  # collisions etc. fail here, offline
     tls = data_tls_verify(settings, reporter)
-    if not files:
-        return
-    if not settings.has_client_credentials:
+    if not settings.has_client_credentials and files:
         raise ConfigError(_NO_CREDENTIALS)
+    try:
+        _upload_online(settings, reporter, files, destination, tls)
+    except (ServiceError, AuthError, CollectionError, DestinationError) as exc:
+        # the run failed before any file was attempted: the manifest still says so
+        failed = [Outcome(item, "failed", error=str(exc)) for item in offline_plan]
+        _finish(settings, reporter, str(settings.collection_id), failed, 0.0)
+        raise
+
+
+def _upload_online(
+    settings: Settings,
+    reporter: Reporter,
+    files: list[LocalFile],
+    destination: Destination,
+    tls: bool | str,
+) -> None:
+    assert settings.collection_id is not None
+    if not files:
+        _finish(settings, reporter, str(settings.collection_id), [], 0.0)
+        return
 
     import globus_sdk
 
@@ -200,6 +221,7 @@ def _upload_all(
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     results: dict[int, Outcome] = {}
+    reporter.begin_files(len(plan))
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="put") as pool:
             futures: dict[Future[Outcome], int] = {
@@ -219,6 +241,7 @@ def _upload_all(
                     for future in pending:
                         future.cancel()
     finally:
+        reporter.end_files()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     outcomes = [
@@ -243,3 +266,5 @@ def _finish(
         assert settings.destination is not None
         write_json(settings.manifest, manifest(collection_id, settings.destination, outcomes))
         reporter.debug(f"manifest written to {settings.manifest}")
+    manifest_path = str(settings.manifest) if settings.manifest is not None else None
+    reporter.publish(outcomes, manifest_path, collection_id)

@@ -23,9 +23,11 @@ from globusput.testing.standin import (
 )
 
 
-def demo_standin(workdir: Path | None, port: int) -> tuple[StandIn, dict[str, str]]:
+def demo_standin(
+    workdir: Path | None, port: int, bind: str = "127.0.0.1", advertise: str | None = None
+) -> tuple[StandIn, dict[str, str]]:
     """A stand-in with the demo client and collection, and the environment to reach it."""
-    standin = StandIn(workdir, port=port).start()
+    standin = StandIn(workdir, port=port, bind=bind, advertise=advertise).start()
     standin.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     standin.add_collection(
         DEMO_COLLECTION_ID, grant=[DEMO_CLIENT_ID], display_name="globusput demo collection"
@@ -41,26 +43,43 @@ def demo_standin(workdir: Path | None, port: int) -> tuple[StandIn, dict[str, st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m globusput.testing", description="A local stand-in for Globus services."
+        usage="%(prog)s [serve|run] [OPTIONS] [-- COMMAND...]",
+        prog="python -m globusput.testing",
+        description="A local stand-in for Globus services.",
     )
     parser.add_argument("mode", nargs="?", choices=["serve", "run"], default="serve")
-    parser.add_argument(
-        "command", nargs=argparse.REMAINDER, help="with run: the command to run, after --"
-    )
     parser.add_argument("--dir", type=Path, help="keep collections and certificates here")
     parser.add_argument("--port", type=int, default=0, help="Auth/Transfer port (default: any)")
-    args = parser.parse_args(argv)
-    command = [c for c in args.command if c != "--"] if args.command else []
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="listening address (0.0.0.0 to serve containers)"
+    )
+    parser.add_argument(
+        "--advertise",
+        metavar="HOST",
+        help="host name or address clients use, e.g. the host's IP for containers",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="with serve: also write the variables to this file (KEY=VALUE lines)",
+    )
+    argv = sys.argv[1:] if argv is None else argv
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1 :]
     if args.mode == "run" and not command:
         parser.error(
             "run needs a command, e.g. run -- globusput README.md /demo/ " + DEMO_COLLECTION_ID
         )
-    standin, env = demo_standin(args.dir, args.port)
+    standin, env = demo_standin(args.dir, args.port, args.bind, args.advertise)
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
         if args.mode == "serve":
             for name, value in env.items():
                 print(f"export {name}={shlex.quote(value)}")
+            if args.env_file:
+                args.env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+            sys.stdout.flush()
             print(f"# collection files are stored in {collection.root}", file=sys.stderr)
             print("# serving; press Ctrl-C to stop", file=sys.stderr, flush=True)
             threading.Event().wait()

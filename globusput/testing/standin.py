@@ -66,6 +66,7 @@ class Collection:
     acl: dict[str, list[str]] = field(default_factory=dict)
     #: identities whose Transfer operations are refused while their HTTPS access works
     transfer_denied: set[str] = field(default_factory=set)
+    public_host: str = "localhost"
     rename_overwrites: bool = True
     mkdir_makes_parents: bool = False
 
@@ -73,7 +74,7 @@ class Collection:
     def https_server(self) -> str | None:
         if not self.https_enabled or self.server is None:
             return None
-        return f"https://localhost:{self.server.port}"
+        return f"https://{self.public_host}:{self.server.port}"
 
     def fs_path(self, collection_path: str) -> Path:
         parts = [p for p in collection_path.split("/") if p]
@@ -118,10 +119,22 @@ class Fault:
 class StandIn:
     """Globus Auth + Transfer on one port, and one HTTPS data server per collection."""
 
-    def __init__(self, workdir: Path | None = None, port: int = 0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        port: int = 0,
+        seed: int | None = None,
+        bind: str = "127.0.0.1",
+        advertise: str | None = None,
+    ) -> None:
+        """``bind`` is the listening address; ``advertise`` the host name or address clients
+        (for example containers) reach it by, written into URLs and the certificate."""
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="globus-standin-"))
-        self.ca_path, cert, key = make_tls_files(self.workdir / "tls")
+        self.bind = bind
+        self.advertise = advertise
+        extra = [advertise] if advertise else []
+        self.ca_path, cert, key = make_tls_files(self.workdir / "tls", extra)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.lock = threading.RLock()
@@ -135,7 +148,7 @@ class StandIn:
         self.token_lifetime = 172800
         from globusput.testing.services import ServicesHandler
 
-        self.services = TLSServer(port, ServicesHandler, self.context)
+        self.services = TLSServer(port, ServicesHandler, self.context, bind)
         self.services.standin = self  # type: ignore[attr-defined]
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -158,7 +171,7 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.services.port}/"
+        return f"https://{_host(self.advertise or '127.0.0.1')}:{self.services.port}/"
 
     def environment(self) -> dict[str, str]:
         """What a client needs to talk to the stand-in instead of Globus."""
@@ -193,7 +206,8 @@ class StandIn:
         collection = Collection(collection_id, root, display_name, **options)
         from globusput.testing.data import DataHandler
 
-        collection.server = TLSServer(0, DataHandler, self.context)
+        collection.server = TLSServer(0, DataHandler, self.context, self.bind)
+        collection.public_host = _host(self.advertise or "localhost")
         collection.server.standin = self  # type: ignore[attr-defined]
         collection.server.collection = collection  # type: ignore[attr-defined]
         collection.server.start()
@@ -283,6 +297,11 @@ class StandIn:
     def count(self, prefix: str = "") -> int:
         with self.lock:
             return sum(n for route, n in self.counts.items() if route.startswith(prefix))
+
+
+def _host(name: str) -> str:
+    """A host for a URL: IPv6 addresses need brackets."""
+    return f"[{name}]" if ":" in name else name
 
 
 def client_username(client_id: str) -> str:

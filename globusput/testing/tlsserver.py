@@ -28,6 +28,8 @@ class TLSServer(ThreadingHTTPServer):
         host: str = "127.0.0.1",
     ) -> None:
         self.context = context
+        if ":" in host:
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:

@@ -355,3 +355,20 @@ def test_verbose_shows_requests_but_never_tokens(run: Runner) -> None:
     assert "Authorization: Bearer ***" in result.stderr
     assert "PUT https://localhost" in result.stderr and "HEAD https://localhost" in result.stderr
     # the run fixture also scans this output for the secret and every issued token
+
+
+def test_manifest_is_written_when_the_run_fails_before_uploading(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run(
+        "--manifest",
+        "m.json",
+        "a.txt",
+        "/x/",
+        run.collection_id,
+        env={"GLOBUS_CLIENT_SECRET": "wrong-secret"},
+    )
+    assert result.returncode == 3
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert manifest["failed"] == 1 and manifest["uploaded"] == 0
+    assert manifest["files"][0]["status"] == "failed"
+    assert "rejected client" in manifest["files"][0]["error"]

@@ -1,0 +1,285 @@
+"""The image run the three ways CI systems run it, against the stand-in on the host network."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from globusput.testing import StandIn
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.docker
+
+
+class Setup:
+    def __init__(self, standin: StandIn, tmp_path: Path) -> None:
+        standin.reset()
+        self.standin = standin
+        self.client_id, self.secret = standin.add_client()
+        self.collection = standin.add_collection(grant=[self.client_id])
+        self.workspace = tmp_path / "workspace"
+        for name, data in {
+            "dist/pkg-1.0-py3-none-any.whl": b"wheel",
+            "dist/sub/pkg_ext-1.0.whl": b"ext wheel",
+            "docs/index.html": b"<html></html>",
+        }.items():
+            path = self.workspace / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # readable by a non-root uid
+
+    def base_env(self) -> dict[str, str]:
+        env = self.standin.environment()
+        env["GLOBUS_SDK_VERIFY_SSL"] = "/standin/ca.pem"
+        return env
+
+    def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300)
+        self.check_no_secret(proc.stdout + proc.stderr)
+        return proc
+
+    def check_no_secret(self, output: str) -> None:
+        visible = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
+        for token in [self.secret, *(t.value for t in self.standin.tokens.values())]:
+            assert token not in visible
+
+    def mounts(self) -> list[str]:
+        return ["-v", f"{self.standin.ca_path}:/standin/ca.pem:ro"]
+
+    def tree(self) -> dict[str, bytes]:
+        root = self.collection.root
+        return {
+            "/" + p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    def close(self) -> None:
+        assert self.collection.server is not None
+        self.collection.server.shutdown()
+        del self.standin.collections[self.collection.id]
+
+
+@pytest.fixture
+def setup(docker_standin: StandIn, tmp_path: Path) -> Setup:
+    s = Setup(docker_standin, tmp_path)
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def _runner_env(with_inputs: dict[str, str]) -> dict[str, str]:
+    """What GitHub's runner derives from action.yml: INPUT_* (hyphens kept) and runs.env."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    inputs = {
+        name: str(with_inputs.get(name, spec.get("default", "")))
+        for name, spec in action["inputs"].items()
+    }
+    unknown = set(with_inputs) - set(inputs)
+    assert not unknown, f"not inputs of action.yml: {unknown}"
+    env = {f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()}
+    for name, expression in action["runs"]["env"].items():
+        env[name] = re.sub(
+            r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(expression)
+        )
+    return env
+
+
+def _env_args(env: dict[str, str]) -> list[str]:
+    return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+
+
+def _read_outputs(path: Path) -> dict[str, str]:
+    outputs, lines = {}, iter(path.read_text().splitlines())
+    for line in lines:
+        name, _, delimiter = line.partition("<<")
+        value = []
+        for inner in lines:
+            if inner == delimiter:
+                break
+            value.append(inner)
+        outputs[name] = "\n".join(value)
+    return outputs
+
+
+def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) -> None:
+    files = tmp_path / "file_commands"
+    home = tmp_path / "github_home"
+    for folder in (files, home):
+        folder.mkdir()
+    output_name, summary_name = f"set_output_{uuid.uuid4()}", f"step_summary_{uuid.uuid4()}"
+    (files / output_name).touch()
+    (files / summary_name).touch()
+    before = sorted(p.name for p in setup.workspace.rglob("*"))
+    env = _runner_env(
+        {
+            "client-id": setup.client_id,
+            "client-secret": setup.secret,
+            "collection-id": setup.collection.id,
+            "destination": "/releases/v1/",
+            "path": "# wheels\ndist/**/*.whl\ndocs\n!docs/*.map\n",
+        }
+    )
+    env.update(setup.base_env())
+    env.update(
+        {
+            "GITHUB_ACTIONS": "true",
+            "HOME": "/github/home",
+            "GITHUB_WORKSPACE": "/github/workspace",
+            "GITHUB_OUTPUT": f"/github/file_commands/{output_name}",
+            "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_name}",
+        }
+    )
+    proc = setup.docker(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        "/github/workspace",
+        "-v",
+        f"{setup.workspace}:/github/workspace",
+        "-v",
+        f"{files}:/github/file_commands",
+        "-v",
+        f"{home}:/github/home",
+        *setup.mounts(),
+        *_env_args(env),
+        image,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert setup.tree() == {
+        "/releases/v1/pkg-1.0-py3-none-any.whl": b"wheel",
+        "/releases/v1/sub/pkg_ext-1.0.whl": b"ext wheel",
+        "/releases/v1/docs/index.html": b"<html></html>",
+    }
+    first = proc.stdout.splitlines()[0]
+    assert first == f"::add-mask::{setup.secret}"  # masked before anything else is printed
+    assert "::group::Uploading 3 files" in proc.stdout and "::endgroup::" in proc.stdout
+    outputs = _read_outputs(files / output_name)
+    base = setup.collection.https_server
+    assert sorted(json.loads(outputs["uploaded"])) == sorted(f"{base}{p}" for p in setup.tree())
+    assert outputs["count"] == "3" and outputs["bytes"] == str(5 + 9 + 13)
+    assert outputs["manifest"] == ""
+    summary = (files / summary_name).read_text()
+    assert "| ✅ uploaded | dist/pkg-1.0-py3-none-any.whl | 5 bytes |" in summary
+    assert sorted(p.name for p in setup.workspace.rglob("*")) == before  # nothing written
+
+
+def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
+    setup.standin.add_fault("status", status=403, path="*pkg-1.0*")
+    env = _runner_env(
+        {
+            "client-id": setup.client_id,
+            "client-secret": setup.secret,
+            "collection-id": setup.collection.id,
+            "destination": "/r/",
+            "path": "dist/*.whl",
+            "manifest": "out/manifest.json",
+        }
+    )
+    env.update(setup.base_env())
+    env["GITHUB_ACTIONS"] = "true"
+    proc = setup.docker(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        "/github/workspace",
+        "-v",
+        f"{setup.workspace}:/github/workspace",
+        *setup.mounts(),
+        *_env_args(env),
+        image,
+    )
+    assert proc.returncode == 3
+    assert re.search(
+        r"^::error file=dist/pkg-1\.0-py3-none-any\.whl,title=[^:]+::"
+        r"dist/pkg-1\.0-py3-none-any\.whl: permission denied \(403\)",
+        proc.stdout,
+        re.M,
+    ), proc.stdout
+    manifest = json.loads((setup.workspace / "out/manifest.json").read_text())
+    assert manifest["failed"] == 1
+
+
+def test_as_a_gitlab_ci_image(setup: Setup, image: str) -> None:
+    env = {
+        **setup.base_env(),
+        "GITLAB_CI": "true",
+        "GLOBUS_CLIENT_ID": setup.client_id,
+        "GLOBUS_CLIENT_SECRET": setup.secret,
+        "GLOBUS_COLLECTION_ID": setup.collection.id,
+    }
+    script = 'cd /builds/group/project && globusput "dist/*.whl" /gitlab/ "$GLOBUS_COLLECTION_ID"'
+    proc = setup.docker(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "-v",
+        f"{setup.workspace}:/builds/group/project",
+        *setup.mounts(),
+        *_env_args(env),
+        image,
+        "sh",
+        "-c",
+        script,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert setup.tree() == {"/gitlab/pkg-1.0-py3-none-any.whl": b"wheel"}
+    assert "\x1b[0Ksection_start:" in proc.stdout and "\x1b[0Ksection_end:" in proc.stdout
+
+
+def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
+    """docker.image(...).inside: a non-root uid, the workspace at its own path, `cat` kept
+    running through the image's entrypoint, then `sh` steps through docker exec."""
+    ws = str(setup.workspace)
+    name = f"globusput-jenkins-{uuid.uuid4().hex[:8]}"
+    started = setup.docker(
+        "run",
+        "-d",
+        "-t",
+        "--name",
+        name,
+        "--network",
+        "host",
+        "-u",
+        "1234:1234",
+        "-w",
+        ws,
+        "-v",
+        f"{ws}:{ws}",
+        *setup.mounts(),
+        *_env_args(setup.base_env()),
+        image,
+        "cat",
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        creds = {"GLOBUS_CLIENT_ID": setup.client_id, "GLOBUS_CLIENT_SECRET": setup.secret}
+        proc = setup.docker(
+            "exec",
+            *_env_args(creds),
+            name,
+            "sh",
+            "-c",
+            f"globusput --manifest /tmp/m.json 'dist/**/*.whl' /jenkins/ "
+            f"{setup.collection.id} && id -u",
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert proc.stdout.strip().splitlines()[-1] == "1234"
+        assert setup.tree() == {
+            "/jenkins/pkg-1.0-py3-none-any.whl": b"wheel",
+            "/jenkins/sub/pkg_ext-1.0.whl": b"ext wheel",
+        }
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
