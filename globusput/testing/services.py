@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 
 _OPERATION = re.compile(r"^/v0\.10/operation/endpoint/([^/]+)/(mkdir|stat|rename|ls)$")
 _ENDPOINT = re.compile(r"^/v0\.10/endpoint/([^/]+)$")
+_CONSENTS = re.compile(r"^/v2/api/identities/([^/]+)/consents$")
+_USER_AUTH_ROUTES = {
+    "/.well-known/openid-configuration": "auth.oidc",
+    "/jwk.json": "auth.jwks",
+    "/v2/oauth2/authorize": "auth.authorize",
+    "/v2/web/auth-code": "auth.code_page",
+    "/v2/oauth2/token/revoke": "auth.revoke",
+    "/v2/oauth2/userinfo": "auth.userinfo",
+}
 
 
 class ServicesHandler(Handler):
@@ -63,6 +72,9 @@ class ServicesHandler(Handler):
             self.standin.expire_tokens()
         if route == "auth.token":
             self._token(body)
+        elif route.startswith("auth."):
+            self._user_auth(route, url.path, {k: v[0] for k, v in parse_qs(url.query).items()},
+                            body)
         elif route.startswith("transfer."):
             self._transfer(url.path, parse_qs(url.query), body)
         else:
@@ -72,6 +84,10 @@ class ServicesHandler(Handler):
     def _route(path: str) -> str:
         if path == "/v2/oauth2/token":
             return "auth.token"
+        if path in _USER_AUTH_ROUTES:
+            return _USER_AUTH_ROUTES[path]
+        if _CONSENTS.match(path):
+            return "auth.consents"
         if _ENDPOINT.match(path):
             return "transfer.endpoint"
         match = _OPERATION.match(path)
@@ -82,6 +98,16 @@ class ServicesHandler(Handler):
     # -- Auth ------------------------------------------------------------------------------
     def _token(self, body: bytes) -> None:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        users = self.standin.users
+        if "Authorization" not in self.headers and form.get("client_id") in users.native_clients:
+            grant = form.get("grant_type")
+            if grant == "authorization_code":
+                self.send_json(*users.exchange(form))
+            elif grant == "refresh_token":
+                self.send_json(*users.refresh_grant(form))
+            else:
+                self.send_json(400, {"error": "unsupported_grant_type"})
+            return
         client_id = self._basic_client()
         if client_id is None:
             self.send_json(
@@ -137,14 +163,29 @@ class ServicesHandler(Handler):
         return client_id
 
     def _resource_server(self, scope: str) -> str | None:
-        if scope == TRANSFER_SCOPE:
-            return TRANSFER_RS
-        for collection in self.standin.collections.values():
-            if scope == https_scope(collection.id):
-                return collection.id
-            if scope == data_access_scope(collection.id) and _needs_data_access(collection):
-                return collection.id
-        return None
+        return resource_server_of(self.standin, scope)
+
+    def _user_auth(self, route: str, path: str, query: dict[str, str], body: bytes) -> None:
+        users = self.standin.users
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if route == "auth.oidc":
+            self.send_json(200, users.openid_configuration())
+        elif route == "auth.jwks":
+            self.send_json(200, users.jwks())
+        elif route == "auth.authorize":
+            status, headers, reason = users.authorize(query)
+            self.send(status, reason.encode(), "text/plain", headers)
+        elif route == "auth.code_page":
+            self.send(200, users.code_page(query.get("code", "")).encode(), "text/html")
+        elif route == "auth.revoke":
+            users.revoke(form)
+            self.send_json(200, {"active": False})
+        elif route == "auth.userinfo":
+            self.send_json(*users.userinfo(self.bearer_token()))
+        else:
+            match = _CONSENTS.match(path)
+            assert match is not None
+            self.send_json(*users.consents(self.bearer_token(), match.group(1)))
 
     # -- Transfer --------------------------------------------------------------------------
     def _transfer(self, path: str, query: dict[str, list[str]], body: bytes) -> None:
@@ -285,6 +326,18 @@ class ServicesHandler(Handler):
                 "resource": resource,
             },
         )
+
+
+def resource_server_of(standin: StandIn, scope: str) -> str | None:
+    """The resource server a scope string belongs to, None for an unknown scope."""
+    if scope == TRANSFER_SCOPE:
+        return TRANSFER_RS
+    for collection in standin.collections.values():
+        if scope == https_scope(collection.id):
+            return collection.id
+        if scope == data_access_scope(collection.id) and _needs_data_access(collection):
+            return collection.id
+    return None
 
 
 def _needs_data_access(collection: Collection) -> bool:

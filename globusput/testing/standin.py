@@ -149,6 +149,9 @@ class StandIn:
         from globusput.testing.services import ServicesHandler
 
         self.services = TLSServer(port, ServicesHandler, self.context, bind)
+        from globusput.testing.userauth import UserAuth
+
+        self.users = UserAuth(self)
         self.services.standin = self  # type: ignore[attr-defined]
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -191,6 +194,12 @@ class StandIn:
             self.clients[client_id] = secret
         return client_id, secret
 
+    def add_native_client(self, client_id: str) -> str:
+        """Register a Native App (public client): it logs users in with PKCE, no secret."""
+        with self.lock:
+            self.users.native_clients.add(client_id)
+        return client_id
+
     def add_collection(
         self,
         collection_id: str | None = None,
@@ -211,8 +220,9 @@ class StandIn:
         collection.server.standin = self  # type: ignore[attr-defined]
         collection.server.collection = collection  # type: ignore[attr-defined]
         collection.server.start()
-        for client_id in grant or []:
-            collection.acl.setdefault(client_username(client_id), []).append("/")
+        for who in grant or []:
+            username = who if "@" in who else client_username(who)
+            collection.acl.setdefault(username, []).append("/")
         with self.lock:
             self.collections[collection_id] = collection
         return collection
@@ -225,6 +235,9 @@ class StandIn:
             self.counts.clear()
             self.log.clear()
             self.token_lifetime = 172800
+            self.users.codes.clear()
+            self.users.refresh.clear()
+            self.users.user.consents.clear()
             for collection in self.collections.values():
                 shutil.rmtree(collection.root, ignore_errors=True)
                 collection.root.mkdir(parents=True)

@@ -1,0 +1,223 @@
+"""Globus Auth for people: the authorization-code grant with PKCE, as a Native App uses it.
+
+Authorization is approved at once for the stand-in's user (no login page), so tests can drive
+the browser and no-browser flows. Refresh, revocation, userinfo, consents and OIDC (an RS512
+signing key with its JWKS) behave as the SDK's ``UserApp`` expects of Globus Auth.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import html
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from globus_sdk.scopes import Scope, ScopeParser
+
+if TYPE_CHECKING:
+    from globusput.testing.standin import StandIn
+
+AUTH_RS = "auth.globus.org"
+OPENID_SCOPES = {"openid", "profile", "email"}
+
+
+@dataclass
+class PendingCode:
+    client_id: str
+    redirect_uri: str
+    scopes: list[Scope]
+    challenge: str
+    offline: bool
+
+
+@dataclass
+class User:
+    identity_id: str
+    username: str
+    name: str = "Stand-in User"
+    consents: list[dict[str, Any]] = field(default_factory=list)
+
+
+class UserAuth:
+    """The user-facing half of the stand-in's Auth service."""
+
+    def __init__(self, standin: StandIn) -> None:
+        self.standin = standin
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = secrets.token_hex(8)
+        self.native_clients: set[str] = set()
+        self.user = User("8b5c0a9e-2f3d-4c61-9e0a-1c2b3d4e5f60", "alice@example.org")
+        self.codes: dict[str, PendingCode] = {}
+        self.refresh: dict[str, tuple[str, str, list[str]]] = {}  # token -> (client, rs, scopes)
+
+    @property
+    def issuer(self) -> str:
+        return self.standin.url.rstrip("/")
+
+    # -- OIDC discovery --------------------------------------------------------------------
+    def openid_configuration(self) -> dict[str, Any]:
+        base = self.standin.url
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{base}v2/oauth2/authorize",
+            "token_endpoint": f"{base}v2/oauth2/token",
+            "userinfo_endpoint": f"{base}v2/oauth2/userinfo",
+            "revocation_endpoint": f"{base}v2/oauth2/token/revoke",
+            "jwks_uri": f"{base}jwk.json",
+            "response_types_supported": ["code"],
+            "id_token_signing_alg_values_supported": ["RS512"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "subject_types_supported": ["public"],
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        numbers = self.key.public_key().public_numbers()
+        return {"keys": [{"kty": "RSA", "alg": "RS512", "use": "sig", "kid": self.kid,
+                          "n": _b64int(numbers.n), "e": _b64int(numbers.e)}]}
+
+    # -- authorize and code page -----------------------------------------------------------
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """Approve at once: 302 to the redirect URI with a code, or 400 with the reason."""
+        client_id = query.get("client_id", "")
+        if client_id not in self.native_clients:
+            return 400, {}, f"unknown client {client_id}"
+        if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
+            return 400, {}, "PKCE with S256 and response_type=code are required"
+        try:
+            scopes = ScopeParser.parse(query.get("scope", ""))
+        except Exception as exc:
+            return 400, {}, f"bad scope: {exc}"
+        for scope in scopes:
+            if self.resource_server(scope) is None:
+                return 400, {}, f"Unknown Scope {scope}"
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = PendingCode(client_id, query.get("redirect_uri", ""), scopes,
+                                       query.get("code_challenge", ""),
+                                       query.get("access_type") == "offline")
+        self._record_consents(client_id, scopes)
+        separator = "&" if "?" in query.get("redirect_uri", "") else "?"
+        params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
+        return 302, {"Location": query.get("redirect_uri", "") + separator + urlencode(params)}, ""
+
+    @staticmethod
+    def code_page(code: str) -> str:
+        return (f"<html><body><p>Copy this code into your terminal:</p>"
+                f"<pre id='code'>{html.escape(code)}</pre></body></html>")
+
+    # -- token grants ----------------------------------------------------------------------
+    def exchange(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        pending = self.codes.pop(form.get("code", ""), None)
+        if pending is None or pending.client_id != form.get("client_id"):
+            return 401, {"error": "invalid_grant", "error_description": "Invalid grant"}
+        if pending.redirect_uri != form.get("redirect_uri"):
+            return 401, {"error": "invalid_grant", "error_description": "redirect_uri mismatch"}
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        if challenge.rstrip(b"=").decode() != pending.challenge:
+            return 401, {"error": "invalid_grant", "error_description": "PKCE check failed"}
+        by_rs: dict[str, list[str]] = {}
+        for scope in pending.scopes:
+            rs = self.resource_server(scope)
+            assert rs is not None
+            by_rs.setdefault(rs, []).append(scope.scope_string)
+        tokens = [self._issue(pending.client_id, rs, scopes, pending.offline)
+                  for rs, scopes in by_rs.items()]
+        tokens.sort(key=lambda t: t["resource_server"] != AUTH_RS)
+        if tokens[0]["resource_server"] == AUTH_RS and "openid" in tokens[0]["scope"].split():
+            tokens[0]["id_token"] = self._id_token(pending.client_id)
+        first, *others = tokens
+        return 200, {**first, "other_tokens": others}
+
+    def refresh_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        entry = self.refresh.get(form.get("refresh_token", ""))
+        if entry is None or entry[0] != form.get("client_id"):
+            return 401, {"error": "invalid_grant", "error_description": "refresh token invalid"}
+        client_id, rs, scopes = entry
+        token = self._issue(client_id, rs, scopes, offline=False)
+        token["refresh_token"] = form["refresh_token"]  # Globus keeps refresh tokens
+        return 200, {**token, "other_tokens": []}
+
+    def revoke(self, form: dict[str, str]) -> None:
+        value = form.get("token", "")
+        self.refresh.pop(value, None)
+        with self.standin.lock:
+            self.standin.tokens.pop(value, None)
+            for token in list(self.standin.tokens.values()):
+                if token.refresh_token == value:
+                    token.refresh_token = None
+
+    def userinfo(self, bearer: str | None) -> tuple[int, dict[str, Any]]:
+        token = self.standin.valid_token(bearer)
+        if token is None or token.resource_server != AUTH_RS:
+            return 401, {"error": "invalid_token"}
+        return 200, {"sub": self.user.identity_id, "preferred_username": self.user.username,
+                     "name": self.user.name, "email": None,
+                     "identity_provider_display_name": "Stand-in IdP"}
+
+    def consents(self, bearer: str | None, identity_id: str) -> tuple[int, dict[str, Any]]:
+        token = self.standin.valid_token(bearer)
+        if token is None or token.resource_server != AUTH_RS or identity_id != token.identity_id:
+            return 401, {"errors": [{"code": "UNAUTHORIZED"}]}
+        return 200, {"consents": self.user.consents}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def resource_server(self, scope: Scope) -> str | None:
+        """Which resource server a (possibly dependent) scope belongs to, None if unknown."""
+        from globusput.testing.services import resource_server_of
+
+        if scope.scope_string in OPENID_SCOPES:
+            return AUTH_RS if not scope.dependencies else None
+        rs = resource_server_of(self.standin, scope.scope_string)
+        for dependency in scope.dependencies:
+            if resource_server_of(self.standin, dependency.scope_string) is None:
+                return None
+        return rs
+
+    def _issue(self, client_id: str, rs: str, scopes: list[str], offline: bool) -> dict[str, Any]:
+        token = self.standin.issue_token(self.user.identity_id, self.user.username, rs, scopes,
+                                         client_id, refresh=offline)
+        if token.refresh_token:
+            self.refresh[token.refresh_token] = (client_id, rs, scopes)
+        data = {"access_token": token.value, "scope": " ".join(scopes), "resource_server": rs,
+                "expires_in": max(0, int(token.expires_at - time.time())), "token_type": "Bearer",
+                "state": "_default"}
+        if token.refresh_token:
+            data["refresh_token"] = token.refresh_token
+        return data
+
+    def _id_token(self, client_id: str) -> str:
+        now = int(time.time())
+        claims = {"iss": self.issuer, "sub": self.user.identity_id, "aud": client_id,
+                  "iat": now, "exp": now + 3600, "preferred_username": self.user.username,
+                  "name": self.user.name, "identity_provider": "stand-in"}
+        return jwt.encode(claims, self.key, algorithm="RS512", headers={"kid": self.kid})
+
+    def _record_consents(self, client_id: str, scopes: list[Scope]) -> None:
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+        def add(scope: Scope, path: list[int]) -> None:
+            consent_id = len(self.user.consents) + 1
+            self.user.consents.append({
+                "id": consent_id, "client": client_id, "scope": secrets.token_hex(8),
+                "scope_name": scope.scope_string, "effective_identity": self.user.identity_id,
+                "dependency_path": [*path, consent_id], "created": now, "updated": now,
+                "last_used": now, "status": "approved", "allows_refresh": True,
+                "auto_approved": False, "atomically_revocable": False,
+            })
+            for dependency in scope.dependencies:
+                add(dependency, [*path, consent_id])
+
+        for scope in scopes:
+            add(scope, [])
+
+
+def _b64int(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
