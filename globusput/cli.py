@@ -14,7 +14,10 @@ from typing import Any
 from globusput import __version__
 from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
 
+ACCOUNT_COMMANDS = ("login", "logout", "whoami")
+
 _EPILOG = """\
+Without client credentials, globusput logs you in as yourself (globusput login|logout|whoami).
 With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environment (CI use).
 Patterns: '*', '?', '[...]', '**' (any depth) and '{a,b}'; '!PATTERN' excludes. Exit codes:
 0 done, 1 some file failed, 2 invalid input (nothing sent), 3 authentication or permission.
@@ -197,24 +200,61 @@ def parse_args(argv: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+def build_account_parser(command: str) -> argparse.ArgumentParser:
+    """``login``, ``logout`` and ``whoami``: the Native App login of a person."""
+    descriptions = {
+        "login": "Log in to Globus as yourself; tokens are stored for later uploads.",
+        "logout": "Revoke the stored Globus tokens and delete them.",
+        "whoami": "Show the Globus identity the stored tokens belong to.",
+    }
+    parser = argparse.ArgumentParser(prog=f"globusput {command}", description=descriptions[command])
+    if command == "login":
+        parser.add_argument(
+            "collections",
+            nargs="*",
+            metavar="COLLECTION_ID",
+            help="also consent now to uploading to these collections",
+        )
+        parser.add_argument(
+            "-n",
+            "--no-browser",
+            action="store_const",
+            const=True,
+            help=_env_help("print a URL and read the code", "no_browser"),
+        )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=True,
+        help=_env_help("more detail", "verbose"),
+    )
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run globusput; returns the exit code (0 ok, 1 failed files, 2 usage, 3 auth)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args and args[0] in ACCOUNT_COMMANDS else "upload"
+    collections: list[str] = []
     try:
-        values = parse_args(args)  # --help and --version end here, before heavy imports
+        if command == "upload":
+            values = parse_args(args)  # --help and --version end here, before heavy imports
+        else:
+            values = vars(build_account_parser(command).parse_args(args[1:]))
+            collections = values.pop("collections", [])
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
 
     from globusput.report import Reporter
-    from globusput.run import upload
     from globusput.settings import load_settings
 
     reporter = Reporter()
     try:
         settings = load_settings(values)
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
-        upload(settings, reporter)
+        _run(command, settings, reporter, collections)
     except GlobusputError as exc:
         reporter.error(str(exc))
         return exc.exit_code
@@ -229,3 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         reporter.error(f"internal error ({type(exc).__name__}: {exc}); please report it")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _run(command: str, settings: Any, reporter: Any, collections: list[str]) -> None:
+    from globusput import userlogin
+    from globusput.run import upload
+
+    if command == "upload":
+        upload(settings, reporter)
+    elif command == "login":
+        userlogin.login_command(settings, reporter, collections)
+    elif command == "logout":
+        userlogin.logout_command(settings, reporter)
+    else:
+        userlogin.whoami_command(settings, reporter)

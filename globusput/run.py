@@ -38,9 +38,9 @@ from globusput.selection import LocalFile, select_files
 from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader, abort_transfers, make_session
 
-_NO_CREDENTIALS = (
-    "no client credentials: set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET (a Globus "
-    'confidential client) or pass -c FILE with {"client_id": ..., "client_secret": ...}'
+_HALF_CREDENTIALS = (
+    "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET go together: set both (a Globus confidential "
+    "client), or neither to log in as yourself"
 )
 
 
@@ -56,8 +56,8 @@ def upload(settings: Settings, reporter: Reporter) -> None:
     destination = parse_destination(settings.destination)
     offline_plan = plan_uploads(files, destination, "")  # collisions etc. fail here, offline
     tls = data_tls_verify(settings, reporter)
-    if not settings.has_client_credentials and files:
-        raise ConfigError(_NO_CREDENTIALS)
+    if (settings.client_id is None) != (settings.client_secret is None):
+        raise ConfigError(_HALF_CREDENTIALS)
     try:
         _upload_online(settings, reporter, files, destination, tls)
     except (ServiceError, AuthError, CollectionError, DestinationError) as exc:
@@ -83,8 +83,12 @@ def _upload_online(
 
     from globusput.auth import confidential_client_authorizers
     from globusput.collection import Collection
+    from globusput.userlogin import native_app_authorizers
 
-    authorizers = confidential_client_authorizers(settings)
+    if settings.has_client_credentials:
+        authorizers = confidential_client_authorizers(settings)
+    else:
+        authorizers = native_app_authorizers(settings, reporter)
     for token in authorizers.tokens:
         reporter.add_secret(token)
     transfer = globus_sdk.TransferClient(authorizer=authorizers.transfer)

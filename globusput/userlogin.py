@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from globusput.errors import AuthError, ServiceError
+from globusput.errors import AuthError, ConfigError, ServiceError
 
 if TYPE_CHECKING:
     import globus_sdk
@@ -27,8 +27,8 @@ APP_NAME = "globusput"
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
 NO_TERMINAL = (
-    "Globus login needs a person at a terminal, and there is none (a CI job?): set "
-    "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET to upload as a confidential client"
+    "no client credentials, and no terminal to log in from (a CI job?): set GLOBUS_CLIENT_ID "
+    "and GLOBUS_CLIENT_SECRET (a Globus confidential client), or pass -c FILE"
 )
 
 
@@ -74,7 +74,7 @@ class _LoginFlow:
                 self, auth_parameters: globus_sdk.gare.GlobusAuthorizationParameters
             ) -> globus_sdk.OAuthTokenResponse:
                 if not can_prompt(no_browser):
-                    raise AuthError(NO_TERMINAL)
+                    raise ConfigError(NO_TERMINAL)
                 if not no_browser:
                     try:
                         return browser.run_login_flow(auth_parameters)
@@ -106,7 +106,7 @@ def login(app: globus_sdk.UserApp, settings: Settings, reporter: Reporter, why: 
         if not app.login_required():
             return
         if not can_prompt(settings.no_browser):
-            raise AuthError(NO_TERMINAL)
+            raise ConfigError(NO_TERMINAL)
         reporter.info(f"Logging in to Globus {why}")
         app.login()
     except globus_sdk.AuthAPIError as exc:
@@ -130,19 +130,25 @@ def native_app_authorizers(settings: Settings, reporter: Reporter) -> Authorizer
     collection = str(settings.collection_id)
     scopes = GCSCollectionScopes(collection)
     app = user_app(settings, reporter)
-    app.add_scope_requirements({TRANSFER_RS: [TransferScopes.all], collection: [scopes.https]})
-    login(app, settings, reporter, f"for collection {collection}")
     transfer = globus_sdk.TransferClient(app=app)
-    try:
-        doc = transfer.get_endpoint(collection)
-    except globus_sdk.GlobusAPIError:
-        doc = None  # reported by the collection look-up that follows, with its advice
-    if doc is not None and _needs_data_access(doc.data):
-        # a mapped collection wants consent for Transfer to act on it for the user
-        app.add_scope_requirements(
-            {TRANSFER_RS: [Scope(TransferScopes.all.scope_string).with_dependency(
-                scopes.data_access)]}
-        )
+    data_access = Scope(TransferScopes.all.scope_string).with_dependency(scopes.data_access)
+
+    def mapped() -> bool | None:
+        """Whether the collection wants data_access consent; None if it cannot be read."""
+        try:
+            return _needs_data_access(transfer.get_endpoint(collection).data)
+        except globus_sdk.GlobusAPIError:
+            return None  # the collection look-up that follows reports it, with advice
+
+    # with a usable Transfer token, learn what the collection needs first: one login at most
+    app.add_scope_requirements({TRANSFER_RS: [TransferScopes.all]})
+    needs = None if app.login_required() else mapped()
+    transfer_scope = data_access if needs else TransferScopes.all
+    app.add_scope_requirements({TRANSFER_RS: [transfer_scope], collection: [scopes.https]})
+    login(app, settings, reporter, f"for collection {collection}")
+    if needs is None and mapped():
+        # first use, and a mapped collection: Transfer needs consent to act on it for you
+        app.add_scope_requirements({TRANSFER_RS: [data_access]})
         login(app, settings, reporter, f"to consent to data access on collection {collection}")
     storage = app.token_storage
     tokens: list[str] = []
@@ -158,3 +164,60 @@ def native_app_authorizers(settings: Settings, reporter: Reporter) -> Authorizer
 
 def _needs_data_access(doc: dict[str, Any]) -> bool:
     return doc.get("entity_type") == "GCSv5_mapped_collection" and not doc.get("high_assurance")
+
+
+# -- the account commands ------------------------------------------------------------------
+
+
+def login_command(settings: Settings, reporter: Reporter, collections: list[str]) -> None:
+    """``globusput login [COLLECTION_ID...]``: log in now, consenting for those collections."""
+    from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
+
+    app = user_app(settings, reporter)
+    requirements: dict[str, Any] = {TRANSFER_RS: [TransferScopes.all]}
+    for collection in collections:
+        requirements[collection] = [GCSCollectionScopes(collection).https]
+    app.add_scope_requirements(requirements)
+    path = token_file(settings.native_client_id)
+    if not app.login_required():
+        reporter.info(f"already logged in; tokens are stored in {path}")
+        return
+    login(app, settings, reporter, "")
+    reporter.info(f"logged in; tokens are stored in {path}")
+
+
+def whoami_command(settings: Settings, reporter: Reporter) -> None:
+    import globus_sdk
+
+    app = user_app(settings, reporter)
+    if app.login_required():
+        raise AuthError("not logged in: run 'globusput login'")
+    try:
+        info = globus_sdk.AuthClient(authorizer=app.get_authorizer(AUTH_RS)).userinfo()
+    except globus_sdk.GlobusAPIError as exc:
+        raise AuthError(
+            f"Globus Auth refused the stored token ({exc.http_status}): run 'globusput login'"
+        ) from None
+    reporter.info(f"{info['preferred_username']} ({info['sub']})")
+
+
+def logout_command(settings: Settings, reporter: Reporter) -> None:
+    """Revoke every stored token and delete the store: removing the file is logging out."""
+    import globus_sdk
+
+    path = token_file(settings.native_client_id)
+    if not path.exists():
+        reporter.info("not logged in")
+        return
+    app = user_app(settings, reporter)
+    for data in app.token_storage.get_token_data_by_resource_server().values():
+        reporter.add_secret(data.access_token)
+        reporter.add_secret(data.refresh_token)
+    try:
+        app.logout(sweep=True)
+    except (globus_sdk.GlobusAPIError, globus_sdk.NetworkError) as exc:
+        reporter.warn(
+            f"could not revoke every token ({type(exc).__name__}); deleting them here anyway"
+        )
+    path.unlink(missing_ok=True)
+    reporter.info(f"logged out; removed {path}")

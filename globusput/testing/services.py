@@ -55,11 +55,16 @@ class ServicesHandler(Handler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         route = self._route(url.path)
+        body = self.read_body() if self.command == "POST" else b""
+        grant = parse_qs(body.decode(errors="replace")).get("grant_type", [""])[0]
         self.standin.record(
-            route, method=self.command, path=url.path, authorized="Authorization" in self.headers
+            route,
+            method=self.command,
+            path=url.path,
+            authorized="Authorization" in self.headers,
+            grant=grant,
         )
         fault = self.standin.take_fault(route, url.path)
-        body = self.read_body() if self.command == "POST" else b""
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
             self.send_json(
@@ -73,8 +78,9 @@ class ServicesHandler(Handler):
         if route == "auth.token":
             self._token(body)
         elif route.startswith("auth."):
-            self._user_auth(route, url.path, {k: v[0] for k, v in parse_qs(url.query).items()},
-                            body)
+            self._user_auth(
+                route, url.path, {k: v[0] for k, v in parse_qs(url.query).items()}, body
+            )
         elif route.startswith("transfer."):
             self._transfer(url.path, parse_qs(url.query), body)
         else:

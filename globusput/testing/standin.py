@@ -236,6 +236,7 @@ class StandIn:
             self.log.clear()
             self.token_lifetime = 172800
             self.users.codes.clear()
+            self.users.requested.clear()
             self.users.refresh.clear()
             self.users.user.consents.clear()
             for collection in self.collections.values():

@@ -55,6 +55,7 @@ class UserAuth:
         self.native_clients: set[str] = set()
         self.user = User("8b5c0a9e-2f3d-4c61-9e0a-1c2b3d4e5f60", "alice@example.org")
         self.codes: dict[str, PendingCode] = {}
+        self.requested: list[str] = []  #: the scope parameter of each authorize request
         self.refresh: dict[str, tuple[str, str, list[str]]] = {}  # token -> (client, rs, scopes)
 
     @property
@@ -79,13 +80,24 @@ class UserAuth:
 
     def jwks(self) -> dict[str, Any]:
         numbers = self.key.public_key().public_numbers()
-        return {"keys": [{"kty": "RSA", "alg": "RS512", "use": "sig", "kid": self.kid,
-                          "n": _b64int(numbers.n), "e": _b64int(numbers.e)}]}
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "alg": "RS512",
+                    "use": "sig",
+                    "kid": self.kid,
+                    "n": _b64int(numbers.n),
+                    "e": _b64int(numbers.e),
+                }
+            ]
+        }
 
     # -- authorize and code page -----------------------------------------------------------
     def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
         """Approve at once: 302 to the redirect URI with a code, or 400 with the reason."""
         client_id = query.get("client_id", "")
+        self.requested.append(query.get("scope", ""))
         if client_id not in self.native_clients:
             return 400, {}, f"unknown client {client_id}"
         if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
@@ -98,9 +110,13 @@ class UserAuth:
             if self.resource_server(scope) is None:
                 return 400, {}, f"Unknown Scope {scope}"
         code = secrets.token_urlsafe(24)
-        self.codes[code] = PendingCode(client_id, query.get("redirect_uri", ""), scopes,
-                                       query.get("code_challenge", ""),
-                                       query.get("access_type") == "offline")
+        self.codes[code] = PendingCode(
+            client_id,
+            query.get("redirect_uri", ""),
+            scopes,
+            query.get("code_challenge", ""),
+            query.get("access_type") == "offline",
+        )
         self._record_consents(client_id, scopes)
         separator = "&" if "?" in query.get("redirect_uri", "") else "?"
         params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
@@ -108,8 +124,10 @@ class UserAuth:
 
     @staticmethod
     def code_page(code: str) -> str:
-        return (f"<html><body><p>Copy this code into your terminal:</p>"
-                f"<pre id='code'>{html.escape(code)}</pre></body></html>")
+        return (
+            f"<html><body><p>Copy this code into your terminal:</p>"
+            f"<pre id='code'>{html.escape(code)}</pre></body></html>"
+        )
 
     # -- token grants ----------------------------------------------------------------------
     def exchange(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -127,8 +145,10 @@ class UserAuth:
             rs = self.resource_server(scope)
             assert rs is not None
             by_rs.setdefault(rs, []).append(scope.scope_string)
-        tokens = [self._issue(pending.client_id, rs, scopes, pending.offline)
-                  for rs, scopes in by_rs.items()]
+        tokens = [
+            self._issue(pending.client_id, rs, scopes, pending.offline)
+            for rs, scopes in by_rs.items()
+        ]
         tokens.sort(key=lambda t: t["resource_server"] != AUTH_RS)
         if tokens[0]["resource_server"] == AUTH_RS and "openid" in tokens[0]["scope"].split():
             tokens[0]["id_token"] = self._id_token(pending.client_id)
@@ -157,9 +177,13 @@ class UserAuth:
         token = self.standin.valid_token(bearer)
         if token is None or token.resource_server != AUTH_RS:
             return 401, {"error": "invalid_token"}
-        return 200, {"sub": self.user.identity_id, "preferred_username": self.user.username,
-                     "name": self.user.name, "email": None,
-                     "identity_provider_display_name": "Stand-in IdP"}
+        return 200, {
+            "sub": self.user.identity_id,
+            "preferred_username": self.user.username,
+            "name": self.user.name,
+            "email": None,
+            "identity_provider_display_name": "Stand-in IdP",
+        }
 
     def consents(self, bearer: str | None, identity_id: str) -> tuple[int, dict[str, Any]]:
         token = self.standin.valid_token(bearer)
@@ -181,22 +205,35 @@ class UserAuth:
         return rs
 
     def _issue(self, client_id: str, rs: str, scopes: list[str], offline: bool) -> dict[str, Any]:
-        token = self.standin.issue_token(self.user.identity_id, self.user.username, rs, scopes,
-                                         client_id, refresh=offline)
+        token = self.standin.issue_token(
+            self.user.identity_id, self.user.username, rs, scopes, client_id, refresh=offline
+        )
         if token.refresh_token:
             self.refresh[token.refresh_token] = (client_id, rs, scopes)
-        data = {"access_token": token.value, "scope": " ".join(scopes), "resource_server": rs,
-                "expires_in": max(0, int(token.expires_at - time.time())), "token_type": "Bearer",
-                "state": "_default"}
+        data = {
+            "access_token": token.value,
+            "scope": " ".join(scopes),
+            "resource_server": rs,
+            "expires_in": max(0, int(token.expires_at - time.time())),
+            "token_type": "Bearer",
+            "state": "_default",
+        }
         if token.refresh_token:
             data["refresh_token"] = token.refresh_token
         return data
 
     def _id_token(self, client_id: str) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "sub": self.user.identity_id, "aud": client_id,
-                  "iat": now, "exp": now + 3600, "preferred_username": self.user.username,
-                  "name": self.user.name, "identity_provider": "stand-in"}
+        claims = {
+            "iss": self.issuer,
+            "sub": self.user.identity_id,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + 3600,
+            "preferred_username": self.user.username,
+            "name": self.user.name,
+            "identity_provider": "stand-in",
+        }
         return jwt.encode(claims, self.key, algorithm="RS512", headers={"kid": self.kid})
 
     def _record_consents(self, client_id: str, scopes: list[Scope]) -> None:
@@ -204,13 +241,23 @@ class UserAuth:
 
         def add(scope: Scope, path: list[int]) -> None:
             consent_id = len(self.user.consents) + 1
-            self.user.consents.append({
-                "id": consent_id, "client": client_id, "scope": secrets.token_hex(8),
-                "scope_name": scope.scope_string, "effective_identity": self.user.identity_id,
-                "dependency_path": [*path, consent_id], "created": now, "updated": now,
-                "last_used": now, "status": "approved", "allows_refresh": True,
-                "auto_approved": False, "atomically_revocable": False,
-            })
+            self.user.consents.append(
+                {
+                    "id": consent_id,
+                    "client": client_id,
+                    "scope": secrets.token_hex(8),
+                    "scope_name": scope.scope_string,
+                    "effective_identity": self.user.identity_id,
+                    "dependency_path": [*path, consent_id],
+                    "created": now,
+                    "updated": now,
+                    "last_used": now,
+                    "status": "approved",
+                    "allows_refresh": True,
+                    "auto_approved": False,
+                    "atomically_revocable": False,
+                }
+            )
             for dependency in scope.dependencies:
                 add(dependency, [*path, consent_id])
 

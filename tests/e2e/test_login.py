@@ -1,0 +1,214 @@
+"""A person at a terminal: Native App login, stored tokens, refresh, consent, logout."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from globusput.testing import StandIn
+
+from .conftest import GLOBUSPUT, Result, Runner
+
+NATIVE = "0c2f8b3e-5a4d-4e6f-9b1a-7d8e9f0a1b2c"
+USER = "alice@example.org"
+
+
+@pytest.fixture
+def user(run: Runner) -> Runner:
+    run.standin.add_native_client(NATIVE)
+    run.collection.acl[USER] = ["/"]
+    run.write("a.txt", "a")
+    return run
+
+
+def user_env(run: Runner, **extra: str) -> dict[str, str]:
+    env = run.env(GLOBUSPUT_NATIVE_CLIENT_ID=NATIVE, PYTHONUNBUFFERED="1", **extra)
+    env.pop("GLOBUS_CLIENT_ID")
+    env.pop("GLOBUS_CLIENT_SECRET")
+    return env
+
+
+def as_user(run: Runner, *args: str, **extra: str) -> Result:
+    """Run globusput without client credentials, as a person would."""
+    return run(
+        *args,
+        env={"GLOBUSPUT_NATIVE_CLIENT_ID": NATIVE, **extra},
+        drop=("GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET"),
+    )
+
+
+def token_file(run: Runner) -> Path:
+    return Path(run.env()["HOME"]) / ".globus/app" / NATIVE / "globusput/tokens.json"
+
+
+def approve(standin: StandIn, url: str) -> str:
+    """What a person does in the browser: open the URL, approve, copy the code shown."""
+    answer = requests.get(url, verify=str(standin.ca_path), allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+    location = answer.headers["Location"]
+    assert urlsplit(location).path == "/v2/web/auth-code"
+    return parse_qs(urlsplit(location).query)["code"][0]
+
+
+def paste_login(run: Runner, *args: str, prompts: int = 1) -> str:
+    """Run globusput -n and answer each printed URL through stdin; returns all output."""
+    proc = subprocess.Popen(
+        [GLOBUSPUT, *args, "-n"],
+        cwd=run.workspace,
+        env=user_env(run),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    seen, answered = [], 0
+    for line in proc.stdout:
+        seen.append(line)
+        match = re.search(r"https://\S+/v2/oauth2/authorize\S+", line)
+        if match:
+            proc.stdin.write(approve(run.standin, match.group(0)) + "\n")
+            proc.stdin.flush()
+            answered += 1
+    output = "".join(seen)
+    run.outputs.append(output)
+    assert proc.wait(timeout=60) == 0, output
+    assert answered == prompts, output
+    return output
+
+
+def test_no_browser_login_then_silent_reuse(user: Runner) -> None:
+    output = paste_login(user, "a.txt", "/me/", user.collection_id)
+    assert "Logging in to Globus" in output
+    assert user.tree() == {"/me/a.txt": b"a"}
+    path = token_file(user)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"scopes/{user.collection_id}/https" in user.standin.users.requested[0]
+    assert "data_access" not in user.standin.users.requested[0]  # a guest collection
+
+    user.standin.counts.clear()
+    user.standin.log.clear()
+    user.write("b.txt", "b")
+    result = as_user(user, "b.txt", "/me/", user.collection_id)
+    assert result.returncode == 0, result.output
+    assert user.standin.count("auth.") == 0  # stored tokens reused: no login, no grant
+    assert user.stored("/me/b.txt") == b"b"
+
+
+def test_expired_tokens_are_refreshed_without_a_login(user: Runner) -> None:
+    user.standin.token_lifetime = 20  # under the SDK's 60 s margin: renewed at next use
+    paste_login(user, "a.txt", "/r/", user.collection_id)
+    user.standin.counts.clear()
+    user.standin.log.clear()
+    result = as_user(user, "a.txt", "/r2/", user.collection_id)
+    assert result.returncode == 0, result.output
+    grants = [e["grant"] for e in user.standin.log if e["route"] == "auth.token"]
+    assert grants and set(grants) == {"refresh_token"}
+    assert user.standin.counts["auth.authorize"] == 0
+
+
+def test_second_collection_asks_for_consent_and_keeps_the_first(user: Runner) -> None:
+    paste_login(user, "a.txt", "/one/", user.collection_id)
+    other = user.standin.add_collection(grant=[USER])
+    try:
+        paste_login(user, "a.txt", "/two/", other.id)
+        assert (other.root / "two/a.txt").read_bytes() == b"a"
+        user.standin.counts.clear()
+        result = as_user(user, "a.txt", "/again/", user.collection_id)
+        assert result.returncode == 0, result.output
+        assert user.standin.count("auth.") == 0
+    finally:
+        assert other.server is not None
+        other.server.shutdown()
+        del user.standin.collections[other.id]
+
+
+def test_mapped_collection_asks_for_data_access(user: Runner) -> None:
+    user.collection.entity_type = "GCSv5_mapped_collection"
+    # the first use needs a login to read the collection, then consent for data access
+    output = paste_login(user, "a.txt", "/m/", user.collection_id, prompts=2)
+    assert "consent to data access" in output
+    assert any("data_access" in s for s in user.standin.users.requested)
+    assert user.tree() == {"/m/a.txt": b"a"}
+    user.standin.counts.clear()
+    result = as_user(user, "a.txt", "/m2/", user.collection_id)
+    assert result.returncode == 0, result.output
+    assert user.standin.counts["auth.authorize"] == 0
+    assert user.standin.counts["auth.consents"] >= 1  # the SDK checks dependent consents
+    # a second mapped collection: the stored Transfer token reads it first, one login only
+    other = user.standin.add_collection(grant=[USER], entity_type="GCSv5_mapped_collection")
+    try:
+        paste_login(user, "a.txt", "/m3/", other.id, prompts=1)
+        assert (other.root / "m3/a.txt").read_bytes() == b"a"
+    finally:
+        assert other.server is not None
+        other.server.shutdown()
+        del user.standin.collections[other.id]
+
+
+def test_whoami_and_logout(user: Runner) -> None:
+    result = as_user(user, "whoami")
+    assert result.returncode == 3 and "not logged in" in result.stderr
+    paste_login(user, "login")
+    result = as_user(user, "whoami")
+    assert result.returncode == 0 and USER in result.stdout
+    live = [t for t in user.standin.tokens.values() if t.username == USER]
+    assert live
+    result = as_user(user, "logout")
+    assert result.returncode == 0, result.output
+    assert not token_file(user).exists()
+    assert user.standin.counts["auth.revoke"] >= len(live)
+    assert all(user.standin.valid_token(t.value) is None for t in live)
+
+
+def test_local_server_flow_with_a_browser(user: Runner, tmp_path: Path) -> None:
+    browser = tmp_path / "fake-browser"
+    browser.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, requests\n"
+        f"r = requests.get(sys.argv[1], verify={str(user.standin.ca_path)!r}, timeout=10)\n"
+        "sys.exit(0 if r.ok else 1)\n"
+    )
+    browser.chmod(0o755)
+    master, slave = pty.openpty()  # a person's terminal
+    proc = subprocess.run(
+        [GLOBUSPUT, "a.txt", "/b/", user.collection_id],
+        cwd=user.workspace,
+        env=user_env(user, BROWSER=str(browser)),
+        stdin=slave,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    os.close(master)
+    os.close(slave)
+    user.outputs.append(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert user.tree() == {"/b/a.txt": b"a"}
+    assert token_file(user).exists()
+
+
+def test_no_terminal_in_ci_fails_at_once(user: Runner) -> None:
+    proc = subprocess.Popen(
+        [GLOBUSPUT, "-n", "a.txt", "/x/", user.collection_id],
+        cwd=user.workspace,
+        env=user_env(user, CI="true"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = proc.communicate(timeout=30)  # stdin stays open: a hang would time out
+    user.outputs.append(out + err)
+    assert proc.returncode == 2
+    assert "GLOBUS_CLIENT_ID" in err and "GLOBUS_CLIENT_SECRET" in err
+    assert user.standin.count() == 0
