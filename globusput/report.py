@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from globusput.ci import CI, detect
+from globusput.progress import Progress
 from globusput.upload import Outcome
 
 #: GitHub refuses step summaries over 1 MiB; stay clear of it with the closing lines.
@@ -38,6 +39,7 @@ class Reporter:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.ci = ci or detect(self.out)
+        self.progress = Progress()  #: lines go through it, so a live bar is not torn
         self._secrets: list[str] = []
 
     def add_secret(self, value: str | None) -> None:
@@ -53,19 +55,19 @@ class Reporter:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(self.scrub(message), file=self.out, flush=True)
+            self.progress.write(self.scrub(message), self.out)
 
     def debug(self, message: str) -> None:
         if self.verbose:
-            print(self.scrub(message), file=self.err, flush=True)
+            self.progress.write(self.scrub(message), self.err)
 
     def warn(self, message: str) -> None:
-        print(f"warning: {self.scrub(message)}", file=self.err, flush=True)
+        self.progress.write(f"warning: {self.scrub(message)}", self.err)
 
     def error(self, message: str, file: str | None = None) -> None:
         message = self.scrub(message)
         for line in message.splitlines() or [""]:
-            print(f"error: {line}", file=self.err, flush=True)
+            self.progress.write(f"error: {line}", self.err)
         self.ci.annotate_error(message, file)
 
     def begin_files(self, count: int) -> None:
@@ -94,7 +96,10 @@ class Reporter:
             parts.append(f"{counts['planned']} planned")
         parts.append(f"{counts['failed']} failed")
         line = ", ".join(parts) + f" in {seconds:.1f}s"
-        print(self.scrub(line), file=self.err if counts["failed"] else self.out, flush=True)
+        if counts["failed"]:
+            self.progress.write(self.scrub(line), self.err)
+        else:
+            self.info(line)
 
     def publish(
         self, outcomes: Sequence[Outcome], manifest_path: str | None, collection: str

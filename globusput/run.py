@@ -33,6 +33,7 @@ from globusput.layout import (
     parse_destination,
     plan_uploads,
 )
+from globusput.progress import Progress, make_progress
 from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, select_files
 from globusput.settings import Settings, group_or_world_readable
@@ -110,6 +111,8 @@ def _upload_online(
         made = collection.ensure_folders(folders_to_create(plan))
         reporter.debug(f"{made} mkdir request(s) to Globus Transfer")
     cancel = threading.Event()
+    total = sum(item.source.size for item in plan)
+    reporter.progress = make_progress(settings.quiet, total, len(plan), reporter.out)
     uploader = Uploader(
         session=make_session(settings.concurrency),
         authorizer=authorizers.data,
@@ -125,6 +128,7 @@ def _upload_online(
         collection=collection,
         cancel=cancel,
         debug=reporter.debug,
+        progress=reporter.progress,
     )
     outcomes, signum = _upload_all(plan, uploader, settings.concurrency, cancel, reporter)
     _finish(settings, reporter, collection_id, outcomes, time.monotonic() - started)
@@ -245,6 +249,8 @@ def _upload_all(
                     for future in pending:
                         future.cancel()
     finally:
+        reporter.progress.close()
+        reporter.progress = Progress()
         reporter.end_files()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

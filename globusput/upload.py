@@ -36,6 +36,7 @@ from globusput.layout import PlannedUpload, url_for
 if TYPE_CHECKING:
     from globusput.auth import DataAuthorizer
     from globusput.collection import Collection
+    from globusput.progress import Progress
 
 Status = Literal["uploaded", "skipped", "failed", "planned"]
 
@@ -87,10 +88,17 @@ class HashingReader:
     Content-Length and urllib3 read it block by block, so memory stays flat.
     """
 
-    def __init__(self, stream: BinaryIO, size: int, cancel: threading.Event) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        size: int,
+        cancel: threading.Event,
+        on_read: Callable[[int], None],
+    ) -> None:
         self._stream = stream
         self._size = size
         self._cancel = cancel
+        self._on_read = on_read
         self.sent = 0
         self.hash = hashlib.sha256()
 
@@ -106,6 +114,7 @@ class HashingReader:
             raise _FileChanged(f"file shrank during upload ({self.sent} of {self._size} bytes)")
         self.hash.update(chunk)
         self.sent += len(chunk)
+        self._on_read(len(chunk))
         return chunk
 
     def finish(self) -> None:
@@ -187,6 +196,7 @@ class Uploader:
         collection: Collection | None,
         cancel: threading.Event,
         debug: Callable[[str], None],
+        progress: Progress,
     ) -> None:
         self.session = session
         self.authorizer = authorizer
@@ -202,6 +212,7 @@ class Uploader:
         self.collection = collection
         self.cancel = cancel
         self.debug = debug
+        self.progress = progress
 
     # -- one file ---------------------------------------------------------------------------
     def upload(self, item: PlannedUpload) -> Outcome:
@@ -223,6 +234,7 @@ class Uploader:
         except OSError as exc:
             outcome.error = f"cannot read {item.source.path}: {exc.strerror or exc}"
         outcome.seconds = time.monotonic() - started
+        self.progress.done(item)
         return outcome
 
     def _upload(self, item: PlannedUpload) -> tuple[str, int]:
@@ -293,42 +305,54 @@ class Uploader:
                     raise Cancelled from None
 
     def _attempt(self, item: PlannedUpload, url: str, partial: list[bool]) -> str:
+        with open(item.source.path, "rb") as stream:
+            body = HashingReader(
+                stream,
+                item.source.size,
+                self.cancel,
+                lambda amount: self.progress.advance(item, amount),
+            )
+            try:
+                return self._send(item, url, partial, body)
+            except BaseException:
+                self.progress.advance(item, -body.sent)  # the next attempt starts over
+                raise
+
+    def _send(self, item: PlannedUpload, url: str, partial: list[bool], body: HashingReader) -> str:
         header, generation = self.authorizer.header()
         size = item.source.size
-        with open(item.source.path, "rb") as stream:
-            body = HashingReader(stream, size, self.cancel)
-            self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
-            try:
-                response = self.session.put(
-                    url,
-                    data=body,
-                    headers={"Authorization": header},
-                    allow_redirects=False,
-                    timeout=self.timeout,
-                    verify=self.verify_tls,
-                )
-            except _FileChanged as exc:
-                partial.append(True)
-                raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
-            except Cancelled:
-                partial.append(body.sent > 0)
-                raise
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                partial.append(body.sent > 0)
-                if self.cancel.is_set():
-                    raise Cancelled from None
-                if "certificate verify failed" in str(exc).lower():
-                    raise _Permanent(
-                        f"TLS verification of {_base_of(item)} failed: if the collection uses "
-                        "a private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at "
-                        "its certificate bundle"
-                    ) from None
-                raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
-            try:
-                body.finish()
-            except _FileChanged as exc:
-                partial.append(True)
-                raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+        self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
+        try:
+            response = self.session.put(
+                url,
+                data=body,
+                headers={"Authorization": header},
+                allow_redirects=False,
+                timeout=self.timeout,
+                verify=self.verify_tls,
+            )
+        except _FileChanged as exc:
+            partial.append(True)
+            raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+        except Cancelled:
+            partial.append(body.sent > 0)
+            raise
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            partial.append(body.sent > 0)
+            if self.cancel.is_set():
+                raise Cancelled from None
+            if "certificate verify failed" in str(exc).lower():
+                raise _Permanent(
+                    f"TLS verification of {_base_of(item)} failed: if the collection uses "
+                    "a private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at "
+                    "its certificate bundle"
+                ) from None
+            raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
+        try:
+            body.finish()
+        except _FileChanged as exc:
+            partial.append(True)
+            raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         self.debug(f"PUT {url} -> {response.status_code}")
         self._judge(item, response, generation)
         if self.verify_size:
