@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _OPERATION = re.compile(r"^/v0\.10/operation/endpoint/([^/]+)/(mkdir|stat|rename|ls)$")
 _ENDPOINT = re.compile(r"^/v0\.10/endpoint/([^/]+)$")
 _CONSENTS = re.compile(r"^/v2/api/identities/([^/]+)/consents$")
+_CHECK = re.compile(r"^/_standin/check/([^/]+)$")
 _USER_AUTH_ROUTES = {
     "/.well-known/openid-configuration": "auth.oidc",
     "/jwk.json": "auth.jwks",
@@ -83,6 +84,8 @@ class ServicesHandler(Handler):
             )
         elif route.startswith("transfer."):
             self._transfer(url.path, parse_qs(url.query), body)
+        elif route == "data.check":
+            self._check_data_token(url.path)
         else:
             self.send_json(404, {"code": "NotFound", "message": f"no route {url.path}"})
 
@@ -94,6 +97,8 @@ class ServicesHandler(Handler):
             return _USER_AUTH_ROUTES[path]
         if _CONSENTS.match(path):
             return "auth.consents"
+        if _CHECK.match(path):
+            return "data.check"
         if _ENDPOINT.match(path):
             return "transfer.endpoint"
         match = _OPERATION.match(path)
@@ -170,6 +175,20 @@ class ServicesHandler(Handler):
 
     def _resource_server(self, scope: str) -> str | None:
         return resource_server_of(self.standin, scope)
+
+    def _check_data_token(self, path: str) -> None:
+        """For an external data server (nginx ``auth_request``): may this token write there?"""
+        match = _CHECK.match(path)
+        assert match is not None
+        collection = self.standin.collections.get(match.group(1))
+        token = self.standin.valid_token(self.bearer_token())
+        cpath = unquote(urlsplit(self.headers.get("X-Original-URI", "/")).path)
+        if collection is None or token is None:
+            self.send(401)
+        elif token.resource_server != collection.id or not collection.allows(token.username, cpath):
+            self.send(403)
+        else:
+            self.send(204)
 
     def _user_auth(self, route: str, path: str, query: dict[str, str], body: bytes) -> None:
         users = self.standin.users

@@ -67,12 +67,18 @@ class Collection:
     #: identities whose Transfer operations are refused while their HTTPS access works
     transfer_denied: set[str] = field(default_factory=set)
     public_host: str = "localhost"
+    #: an HTTPS server of its own (e.g. nginx) serving ``root``, instead of the stand-in's
+    external_https: str | None = None
     rename_overwrites: bool = True
     mkdir_makes_parents: bool = False
 
     @property
     def https_server(self) -> str | None:
-        if not self.https_enabled or self.server is None:
+        if not self.https_enabled:
+            return None
+        if self.external_https:
+            return self.external_https
+        if self.server is None:
             return None
         return f"https://{self.public_host}:{self.server.port}"
 
@@ -206,20 +212,24 @@ class StandIn:
         *,
         grant: list[str] | None = None,
         display_name: str = "stand-in collection",
+        root: Path | None = None,
         **options: Any,
     ) -> Collection:
-        """Create a collection backed by a folder; ``grant`` lists client ids given write on /."""
+        """Create a collection backed by a folder; ``grant`` lists client ids (or usernames)
+        given write access on /. With ``external_https`` another server (nginx in the
+        benchmark) serves ``root`` and asks ``/_standin/check/<id>`` about each token."""
         collection_id = collection_id or str(uuid.uuid4())
-        root = self.workdir / "collections" / collection_id
+        root = root or self.workdir / "collections" / collection_id
         root.mkdir(parents=True, exist_ok=True)
         collection = Collection(collection_id, root, display_name, **options)
-        from globusput.testing.data import DataHandler
+        if not collection.external_https:
+            from globusput.testing.data import DataHandler
 
-        collection.server = TLSServer(0, DataHandler, self.context, self.bind)
-        collection.public_host = _host(self.advertise or "localhost")
-        collection.server.standin = self  # type: ignore[attr-defined]
-        collection.server.collection = collection  # type: ignore[attr-defined]
-        collection.server.start()
+            collection.server = TLSServer(0, DataHandler, self.context, self.bind)
+            collection.public_host = _host(self.advertise or "localhost")
+            collection.server.standin = self  # type: ignore[attr-defined]
+            collection.server.collection = collection  # type: ignore[attr-defined]
+            collection.server.start()
         for who in grant or []:
             username = who if "@" in who else client_username(who)
             collection.acl.setdefault(username, []).append("/")

@@ -1,0 +1,219 @@
+"""Turn benchmark medians into bench/results.md (tables, targets) and bench/results.png."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.run import Row
+
+MIB = 1 << 20
+
+
+def _find(rows: Sequence[Row], workload: str, contender: str) -> Row | None:
+    return next((r for r in rows if r.workload.name == workload and r.contender == contender), None)
+
+
+def _throughput(rows: Sequence[Row], contender: str) -> dict[str, float]:
+    """Streaming MiB/s per single-file workload: size / (wall - wall of the 1 KiB upload)."""
+    base = _find(rows, "1 file, 1KiB", contender)
+    out = {}
+    for row in rows:
+        single = row.workload.name.startswith("1 file") and row.workload.name != "1 file, 1KiB"
+        if row.contender == contender and single and base:
+            streaming = row.median("wall") - base.median("wall")
+            out[row.workload.name] = row.workload.total / MIB / max(streaming, 1e-3)
+    return out
+
+
+def _machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
+    curl = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{nginx.replace('nginx version: ', '')}, {curl.splitlines()[0].split(' (')[0]}"
+    )
+
+
+def targets(rows: Sequence[Row], startup: dict[str, float]) -> list[tuple[str, str, str]]:
+    """(target, measured, met?) for the issue's ratios."""
+    out: list[tuple[str, str, str]] = []
+    gp, curl = _throughput(rows, "globusput"), _throughput(rows, "curl")
+    big = max(
+        (name for name in gp if name in curl),
+        key=lambda n: _find(rows, n, "curl").workload.total,
+        default=None,
+    )  # type: ignore[union-attr]
+    if big:
+        ratio = gp[big] / curl[big]
+        out.append(
+            (
+                f"{big}: streaming throughput >= 0.95 x curl -T",
+                f"{gp[big]:.0f} vs {curl[big]:.0f} MiB/s = {ratio:.2f} x",
+                "yes" if ratio >= 0.95 else "no",
+            )
+        )
+    small = _find(rows, "1 file, 1KiB", "globusput")
+    original = _find(rows, "1 file, 1KiB", "original one-file script")
+    if small and original:
+        wall, theirs = small.median("wall"), original.median("wall")
+        out.append(
+            (
+                "fixed cost: one small file end to end < the original script (0.28 s)",
+                f"{wall:.2f} s vs {theirs:.2f} s for the original script here",
+                "yes" if wall < theirs else "no",
+            )
+        )
+    rss = [r.median("rss_mb") for r in rows if r.contender == "globusput"]
+    singles = {
+        r.workload.name: r.median("rss_mb")
+        for r in rows
+        if r.contender == "globusput" and r.workload.name.startswith("1 file")
+    }
+    if rss:
+        flat = max(singles.values()) - min(singles.values()) if singles else 0.0
+        out.append(("peak RSS <= 80 MB", f"{max(rss):.0f} MB", "yes" if max(rss) <= 80 else "no"))
+        out.append(
+            (
+                "RSS flat: largest file within 10 MB of 1 MiB",
+                f"{flat:.1f} MB apart",
+                "yes" if flat <= 10 else "no",
+            )
+        )
+    for count in ("1000", "100"):
+        mine, theirs = (_find(rows, f"{count} files, 8 KiB", c) for c in ("globusput", "curl"))
+        if mine and theirs:
+            ratio = mine.median("wall") / theirs.median("wall")
+            out.append(
+                (
+                    f"{count} files: wall <= 1.3 x curl --parallel",
+                    f"{mine.median('wall'):.2f} vs {theirs.median('wall'):.2f} s = {ratio:.2f} x",
+                    "yes" if ratio <= 1.3 else "no",
+                )
+            )
+            per = _find(rows, "100 files, 8 KiB", "globusput per file")
+            if per:
+                scaled = per.median("wall") / 100 * int(count)
+                speedup = scaled / mine.median("wall")
+                out.append(
+                    (
+                        f"{count} files: >= 30 x faster than one process per file",
+                        f"{speedup:.0f} x (per-file cost measured on 100 files)",
+                        "yes" if speedup >= 30 else "no",
+                    )
+                )
+            break
+    counts = {
+        r.workload.name: int(r.median("service_requests"))
+        for r in rows
+        if r.contender == "globusput" and "files, 8 KiB" in r.workload.name
+    }
+    if counts:
+        out.append(
+            (
+                "Auth + Transfer requests constant in file count (atomic off)",
+                ", ".join(f"{k.split(',')[0]}: {v}" for k, v in counts.items())
+                + " (with atomic renames; see the table for atomic off)",
+                "see table",
+            )
+        )
+    for flag, wall in startup.items():
+        out.append(
+            (f"globusput {flag} <= 0.25 s", f"{wall:.3f} s", "yes" if wall <= 0.25 else "no")
+        )
+    return out
+
+
+def write_report(
+    rows: Sequence[Row], startup: dict[str, float], args: argparse.Namespace, out: Path
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# globusput benchmark results",
+        "",
+        f"{datetime.date.today()}, {_machine()}.",
+        f"Concurrency {args.concurrency}, {args.reps} repetition(s) per contender, alternating "
+        "order, medians. Absolute numbers depend on the machine; the ratios are what the targets "
+        "speak of. Reproduce: `python bench/run.py` (see bench/README.md).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *(f"| {t} | {m} | {ok} |" for t, m, ok in targets(rows, startup)),
+        "",
+        "## All runs (medians)",
+        "",
+        "| workload | contender | wall s | CPU s | MiB/s | peak RSS MB | Auth+Transfer requests |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        wall = row.median("wall")
+        lines.append(
+            f"| {row.workload.name} | {row.contender} | {wall:.2f} | {row.median('cpu'):.2f} | "
+            f"{row.workload.total / MIB / max(wall, 1e-3):.1f} | {row.median('rss_mb'):.0f} | "
+            f"{int(row.median('service_requests'))} |"
+        )
+    lines += ["", "![time vs file count and throughput vs size](results.png)", ""]
+    (out / "results.md").write_text("\n".join(lines))
+    _plot(rows, out / "results.png")
+
+
+def _plot(rows: Sequence[Row], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot (pip install matplotlib)")
+        return
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for contender in sorted({r.contender for r in rows}):
+        many = sorted(
+            (int(r.workload.name.split()[0]), r.median("wall"))
+            for r in rows
+            if r.contender == contender and "files, 8 KiB" in r.workload.name
+        )
+        if many:
+            left.plot(*zip(*many, strict=True), marker="o", label=contender)
+        sizes = sorted(
+            (r.workload.total / MIB, r.workload.total / MIB / max(r.median("wall"), 1e-3))
+            for r in rows
+            if r.contender == contender and r.workload.name.startswith("1 file")
+        )
+        if sizes:
+            right.plot(*zip(*sizes, strict=True), marker="o", label=contender)
+    left.set(
+        xscale="log",
+        yscale="log",
+        xlabel="files of 8 KiB",
+        ylabel="wall time (s)",
+        title="Time vs file count",
+    )
+    right.set(
+        xscale="log",
+        xlabel="file size (MiB)",
+        ylabel="MiB/s (end to end)",
+        title="Throughput vs file size",
+    )
+    for axis in (left, right):
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Benchmark globusput against curl on a real nginx data server; see bench/README.md.
+
+    python bench/run.py [--quick] [--reps N] [--concurrency N]
+
+Every contender uploads the same files to the same nginx (TLS, WebDAV PUT, tokens checked by the
+local Globus stand-in), in alternating order (A B C A B C ...), and the medians are reported in
+bench/results.md and bench/results.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.nginx import Nginx  # noqa: E402
+from globusput.testing import StandIn  # noqa: E402
+
+KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
+
+
+@dataclass
+class Workload:
+    name: str
+    files: dict[str, int]  #: relative path -> size
+
+    @property
+    def total(self) -> int:
+        return sum(self.files.values())
+
+
+@dataclass
+class Measure:
+    wall: float
+    cpu: float
+    rss_mb: float
+    service_requests: int  #: requests to Auth and Transfer
+
+
+@dataclass
+class Row:
+    workload: Workload
+    contender: str
+    runs: list[Measure] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(m, attr) for m in self.runs)
+
+
+def workloads(quick: bool) -> list[Workload]:
+    def single(size: int, label: str) -> Workload:
+        return Workload(f"1 file, {label}", {f"single/{label}.bin": size})
+
+    def many(count: int) -> Workload:
+        return Workload(
+            f"{count} files, 8 KiB", {f"many/d{i // 250}/f{i}.bin": 8 * KIB for i in range(count)}
+        )
+
+    mixed = {f"wheelhouse/pkg{i}-1.0-py3-none-any.whl": (1 + i % 8) * MIB for i in range(16)}
+    mixed |= {
+        f"site/{d}/page{i}.html": 2 * KIB + (i * 997) % (40 * KIB)
+        for d in ("api", "guide", "_static")
+        for i in range(150)
+    }
+    if quick:
+        return [
+            single(KIB, "1KiB"),
+            single(MIB, "1MiB"),
+            single(16 * MIB, "16MiB"),
+            many(10),
+            many(100),
+        ]
+    return [
+        single(KIB, "1KiB"),
+        single(MIB, "1MiB"),
+        single(64 * MIB, "64MiB"),
+        single(GIB, "1GiB"),
+        many(10),
+        many(100),
+        many(1000),
+        many(5000),
+        Workload("wheelhouse + docs site", mixed),
+    ]
+
+
+def materialise(workload: Workload, base: Path) -> Path:
+    folder = base / re.sub(r"\W+", "_", workload.name)
+    if folder.exists():
+        return folder
+    for rel, size in workload.files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            seed = rel.encode()
+            block = (seed * (MIB // len(seed) + 1))[:MIB]
+            left = size
+            while left:
+                out.write(block[: min(left, MIB)])
+                left -= min(left, MIB)
+    return folder
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.standin = StandIn(work / "standin").start()
+        self.client_id, self.secret = self.standin.add_client()
+        self.collection = str(uuid.uuid4())
+        self.root = work / "www"
+        self.root.mkdir()
+        tls = (
+            self.standin.ca_path,
+            self.standin.workdir / "tls/server.pem",
+            self.standin.workdir / "tls/server.key",
+        )
+        self.nginx = Nginx(
+            work / "nginx", self.root, tls, self.standin.services.port, self.collection
+        )
+        self.env = {
+            **os.environ,
+            **self.standin.environment(),
+            "GLOBUS_CLIENT_ID": self.client_id,
+            "GLOBUS_CLIENT_SECRET": self.secret,
+            "GLOBUS_COLLECTION_ID": self.collection,
+        }
+        self.env.pop("GLOBUSPUT_VERBOSE", None)
+        self.globusput = shutil.which("globusput", path=os.path.dirname(sys.executable))
+        if not self.globusput:
+            raise SystemExit("install globusput first: pip install .")
+
+    def setup(self) -> None:
+        self.nginx.__enter__()
+        self.standin.add_collection(
+            self.collection, root=self.root, grant=[self.client_id], external_https=self.nginx.url
+        )
+        import globus_sdk
+
+        os.environ.update(self.standin.environment())
+        tokens = globus_sdk.ConfidentialAppAuthClient(
+            self.client_id, self.secret
+        ).oauth2_client_credentials_tokens(
+            f"https://auth.globus.org/scopes/{self.collection}/https"
+        )
+        header = self.work / "auth-header"
+        header.write_text(
+            f"Authorization: Bearer {tokens.by_resource_server[self.collection]['access_token']}\n"
+        )
+        header.chmod(0o600)
+        self.header = header
+
+    def close(self) -> None:
+        self.nginx.__exit__()
+        self.standin.stop()
+
+    # -- contenders: each returns the command that uploads ``folder`` into /bench/ -------------
+    def cmd_globusput(self, workload: Workload, folder: Path, extra: tuple[str, ...] = ()) -> str:
+        return shlex.join(
+            [
+                self.globusput,
+                "-q",
+                "--concurrency",
+                str(self.args.concurrency),
+                *extra,
+                "--base-dir",
+                str(folder),
+                str(folder),
+                "/bench/",
+                self.collection,
+            ]
+        )
+
+    def cmd_curl(self, workload: Workload, folder: Path) -> str:
+        """One curl process: one stream for one file, --parallel for many (the ceilings)."""
+        config = self.work / "curl.conf"
+        lines = []
+        for rel in workload.files:
+            (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
+            lines += [
+                f'upload-file = "{folder / rel}"',
+                f'url = "{self.nginx.url}/bench/{rel}"',
+                "output = /dev/null",
+            ]
+        config.write_text("\n".join(lines) + "\n")
+        parallel = ["--parallel", "--parallel-max", str(self.args.concurrency)]
+        return shlex.join(
+            [
+                "curl",
+                "-sS",
+                "--fail",
+                "--cacert",
+                str(self.standin.ca_path),
+                "-H",
+                f"@{self.header}",
+                *(parallel if len(workload.files) > 1 else []),
+                "-K",
+                str(config),
+            ]
+        )
+
+    def cmd_per_file(self, workload: Workload, folder: Path) -> str:
+        """The original one-file script's way: a new process for every file."""
+        for rel in workload.files:
+            (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
+        steps = [
+            shlex.join(
+                [
+                    self.globusput,
+                    "-q",
+                    str(folder / rel),
+                    f"/bench/{os.path.dirname(rel)}/",
+                    self.collection,
+                ]
+            )
+            for rel in workload.files
+        ]
+        return " && ".join(steps)
+
+    def cmd_original(self, workload: Workload, folder: Path) -> str:
+        """The script globusput replaces (fixed-cost baseline; one file only)."""
+        (rel,) = workload.files
+        (self.root / "bench" / os.path.dirname(rel)).mkdir(parents=True, exist_ok=True)
+        return shlex.join(
+            [
+                sys.executable,
+                str(HERE / "original_script.py"),
+                str(folder / rel),
+                f"/bench/{os.path.dirname(rel)}/",
+                self.collection,
+            ]
+        )
+
+    # -- measuring --------------------------------------------------------------------------
+    def measure(self, build: Callable[[], str]) -> Measure:
+        """Run one upload from an empty /bench/ folder (``build`` may pre-create folders)."""
+        shutil.rmtree(self.root / "bench", ignore_errors=True)
+        (self.root / "bench").mkdir()
+        command = build()
+        before = self._service_requests()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", "sh", "-c", command],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode:
+            raise RuntimeError(f"{command[:200]} failed: {proc.stderr[-2000:]}")
+        stats = dict(re.findall(r"^\s*(.+?): (.+)$", proc.stderr, re.M))
+        wall = _seconds(stats["Elapsed (wall clock) time (h:mm:ss or m:ss)"])
+        cpu = float(stats["User time (seconds)"]) + float(stats["System time (seconds)"])
+        rss = int(stats["Maximum resident set size (kbytes)"]) / 1024
+        return Measure(wall, cpu, rss, self._service_requests() - before)
+
+    def verify(self, workload: Workload, folder: Path) -> None:
+        for rel, size in workload.files.items():
+            stored = self.root / "bench" / rel
+            if stored.stat().st_size != size or not _same(stored, folder / rel):
+                raise RuntimeError(f"{rel} was not stored intact")
+
+    def _service_requests(self) -> int:
+        return self.standin.count("auth.") + self.standin.count("transfer.")
+
+
+def _same(a: Path, b: Path) -> bool:
+    with open(a, "rb") as x, open(b, "rb") as y:
+        while True:
+            p, q = x.read(MIB), y.read(MIB)
+            if p != q:
+                return False
+            if not p:
+                return True
+
+
+def _seconds(text: str) -> float:
+    parts = [float(p) for p in text.split(":")]
+    return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+
+
+def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload, Path], str]]:
+    chosen: dict[str, Callable[[Workload, Path], str]] = {
+        "globusput": bench.cmd_globusput,
+        "globusput (no atomic, no verify)": lambda w, f: bench.cmd_globusput(
+            w, f, ("--no-atomic", "--no-verify-size")
+        ),
+        "curl": bench.cmd_curl,
+    }
+    if 1 < len(workload.files) <= bench.args.per_file_limit:
+        chosen["globusput per file"] = bench.cmd_per_file
+    if workload.total <= 1 << 10:
+        chosen["original one-file script"] = bench.cmd_original
+    return chosen
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small workloads, one repetition")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--per-file-limit",
+        type=int,
+        default=100,
+        help="run 'one process per file' only up to this many files",
+    )
+    parser.add_argument("--out", type=Path, default=HERE, help="where results.md/png go")
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        action="append",
+        help="only workloads whose name contains TEXT (repeatable)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.reps = 1
+    work = Path(tempfile.mkdtemp(prefix="globusput-bench-"))
+    bench = Bench(args, work)
+    rows: list[Row] = []
+    startup = {
+        flag: statistics.median(
+            bench.measure(partial(shlex.join, [bench.globusput, flag])).wall for _ in range(5)
+        )
+        for flag in ("--version", "--help")
+    }
+    try:
+        bench.setup()
+        for workload in workloads(args.quick):
+            if args.only and not any(text in workload.name for text in args.only):
+                continue
+            folder = materialise(workload, work / "data")
+            candidates = contenders(bench, workload)
+            table = {name: Row(workload, name) for name in candidates}
+            for rep in range(args.reps):
+                for name, command in candidates.items():  # alternating: A B C A B C
+                    table[name].runs.append(bench.measure(partial(command, workload, folder)))
+                    bench.verify(workload, folder)
+                print(f"{workload.name}: repetition {rep + 1} of {args.reps} done", flush=True)
+            rows += table.values()
+    finally:
+        bench.close()
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+    from bench.report import write_report
+
+    write_report(rows, startup, args, args.out)
+    print(f"wrote {args.out / 'results.md'} and {args.out / 'results.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
