@@ -231,6 +231,27 @@ class Bench:
         ]
         return " && ".join(steps)
 
+    def cmd_requests_floor(self, workload: Workload, folder: Path) -> str:
+        """Bare requests PUTs from a thread pool: what the mandated HTTP stack costs alone."""
+        for rel in workload.files:
+            (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
+        listing = self.work / "files.txt"
+        listing.write_text("\n".join(workload.files))
+        return (
+            shlex.join(
+                [
+                    sys.executable,
+                    str(HERE / "requests_floor.py"),
+                    str(self.header),
+                    str(self.standin.ca_path),
+                    self.nginx.url,
+                    str(self.args.concurrency),
+                    str(folder),
+                ]
+            )
+            + f" $(cat {shlex.quote(str(listing))})"
+        )
+
     def cmd_original(self, workload: Workload, folder: Path) -> str:
         """The script globusput replaces (fixed-cost baseline; one file only)."""
         (rel,) = workload.files
@@ -301,6 +322,7 @@ def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload
     }
     if 1 < len(workload.files) <= bench.args.per_file_limit:
         chosen["globusput per file"] = bench.cmd_per_file
+    chosen["python requests floor"] = bench.cmd_requests_floor
     if workload.total <= 1 << 10:
         chosen["original one-file script"] = bench.cmd_original
     return chosen

@@ -7,10 +7,10 @@ input fails before any token is requested; only then are Globus services contact
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import FrameType
 
 from globusput.errors import (
@@ -230,24 +230,39 @@ def _upload_all(
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     results: dict[int, Outcome] = {}
     reporter.begin_files(len(plan))
+    todo: queue.SimpleQueue[tuple[int, PlannedUpload]] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[int, Outcome]] = queue.SimpleQueue()
+    for entry in enumerate(plan):
+        todo.put(entry)
+
+    def worker() -> None:
+        while not cancel.is_set():
+            try:
+                index, item = todo.get_nowait()
+            except queue.Empty:
+                return
+            done.put((index, uploader.upload(item)))
+
+    # plain queues, not futures: waiting on thousands of futures at once costs O(n) per wake-up
+    workers = [
+        threading.Thread(target=worker, name=f"put-{n}", daemon=True)
+        for n in range(min(concurrency, len(plan)))
+    ]
     try:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="put") as pool:
-            futures: dict[Future[Outcome], int] = {
-                pool.submit(uploader.upload, item): index for index, item in enumerate(plan)
-            }
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                for future in done:
-                    if future.cancelled():
-                        continue
-                    outcome = future.result()
-                    results[futures[future]] = outcome
-                    if outcome.error != "cancelled":
-                        reporter.outcome(outcome)
-                if cancel.is_set():
-                    for future in pending:
-                        future.cancel()
+        for thread in workers:
+            thread.start()
+        while len(results) < len(plan):
+            try:
+                index, outcome = done.get(timeout=0.25)  # wakes up for signals, too
+            except queue.Empty:
+                if not any(thread.is_alive() for thread in workers) and done.empty():
+                    break
+                continue
+            results[index] = outcome
+            if outcome.error != "cancelled":
+                reporter.outcome(outcome)
+        for thread in workers:
+            thread.join()
     finally:
         reporter.progress.close()
         reporter.progress = Progress()
