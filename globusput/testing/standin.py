@@ -88,6 +88,14 @@ class Collection:
             raise ValueError("path escapes the collection")
         return self.root.joinpath(*parts)
 
+    def tree(self) -> dict[str, bytes]:
+        """Every stored file by collection path, for checking what arrived."""
+        return {
+            "/" + p.relative_to(self.root).as_posix(): p.read_bytes()
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file()
+        }
+
     def allows(self, username: str, collection_path: str) -> bool:
         path = "/" + "/".join(p for p in collection_path.split("/") if p)
         for prefix in self.acl.get(username, []):

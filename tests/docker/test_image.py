@@ -55,12 +55,7 @@ class Setup:
         return ["-v", f"{self.standin.ca_path}:/standin/ca.pem:ro"]
 
     def tree(self) -> dict[str, bytes]:
-        root = self.collection.root
-        return {
-            "/" + p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*"))
-            if p.is_file()
-        }
+        return self.collection.tree()
 
     def close(self) -> None:
         assert self.collection.server is not None
@@ -90,6 +85,26 @@ def _runner_env(with_inputs: dict[str, str]) -> dict[str, str]:
             r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(expression)
         )
     return env
+
+
+def _run_action(
+    setup: Setup, image: str, env: dict[str, str], *mounts: str
+) -> subprocess.CompletedProcess[str]:
+    """``docker run`` as GitHub's runner does it for a container action."""
+    return setup.docker(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        "/github/workspace",
+        "-v",
+        f"{setup.workspace}:/github/workspace",
+        *mounts,
+        *setup.mounts(),
+        *_env_args(env),
+        image,
+    )
 
 
 def _env_args(env: dict[str, str]) -> list[str]:
@@ -137,22 +152,8 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
             "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_name}",
         }
     )
-    proc = setup.docker(
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        "--workdir",
-        "/github/workspace",
-        "-v",
-        f"{setup.workspace}:/github/workspace",
-        "-v",
-        f"{files}:/github/file_commands",
-        "-v",
-        f"{home}:/github/home",
-        *setup.mounts(),
-        *_env_args(env),
-        image,
+    proc = _run_action(
+        setup, image, env, "-v", f"{files}:/github/file_commands", "-v", f"{home}:/github/home"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert setup.tree() == {
@@ -187,19 +188,7 @@ def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
     )
     env.update(setup.base_env())
     env["GITHUB_ACTIONS"] = "true"
-    proc = setup.docker(
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        "--workdir",
-        "/github/workspace",
-        "-v",
-        f"{setup.workspace}:/github/workspace",
-        *setup.mounts(),
-        *_env_args(env),
-        image,
-    )
+    proc = _run_action(setup, image, env)
     assert proc.returncode == 3
     assert re.search(
         r"^::error file=dist/pkg-1\.0-py3-none-any\.whl,title=[^:]+::"

@@ -96,12 +96,7 @@ class Runner:
         return self.collection.fs_path(path).read_bytes()
 
     def tree(self) -> dict[str, bytes]:
-        root = self.collection.root
-        return {
-            "/" + p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*"))
-            if p.is_file()
-        }
+        return self.collection.tree()
 
     def write(self, relative: str, data: bytes | str = b"x") -> Path:
         path = self.workspace / relative
