@@ -35,7 +35,7 @@ from globusput.layout import (
 )
 from globusput.progress import Progress, make_progress
 from globusput.report import Reporter, manifest, write_json
-from globusput.selection import LocalFile, select_files
+from globusput.selection import LocalFile, scale_advice, select_files
 from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader, abort_transfers, make_session
 
@@ -162,6 +162,9 @@ def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
             reporter.warn(message)
     if not selection.files and settings.if_no_files_found != "ignore":
         reporter.warn("nothing to upload")
+    advice = scale_advice(selection.files)
+    if advice:
+        reporter.warn(advice)
     return selection.files
 
 

@@ -36,6 +36,23 @@ class Selection:
     unmatched: list[str] = field(default_factory=list)  #: patterns that matched nothing
 
 
+#: Past these, one HTTPS PUT per file stops being the right tool (README: "Scale").
+MANY_FILES = 10_000
+MUCH_DATA = 100 << 30
+
+
+def scale_advice(files: Sequence[LocalFile]) -> str | None:
+    """A warning for selections better moved by a Globus Transfer task, or None."""
+    total = sum(f.size for f in files)
+    if len(files) <= MANY_FILES and total <= MUCH_DATA:
+        return None
+    return (
+        f"{len(files)} files, {total / (1 << 30):.1f} GiB: uploading this one HTTPS request per "
+        "file will be slow; pack many small files into archives, or stage the data where a "
+        "Globus endpoint can read it and submit a Globus Transfer task instead"
+    )
+
+
 def split_patterns(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     """Separate include patterns from ``!exclude`` patterns."""
     includes, excludes = [], []
