@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from globusput import __version__
 from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
+
+if TYPE_CHECKING:
+    from globusput.report import Reporter
+    from globusput.settings import Settings
 
 ACCOUNT_COMMANDS = ("login", "logout", "whoami")
 
@@ -271,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _run(command: str, settings: Any, reporter: Any, collections: list[str]) -> None:
+def _run(command: str, settings: Settings, reporter: Reporter, collections: list[str]) -> None:
     from globusput import userlogin
     from globusput.run import upload
 

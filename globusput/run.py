@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from globusput.errors import (
     EXIT_AUTH,
@@ -38,6 +39,9 @@ from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, scale_advice, select_files
 from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader, abort_transfers, make_session
+
+if TYPE_CHECKING:
+    from globusput.collection import Collection
 
 _HALF_CREDENTIALS = (
     "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET go together: set both (a Globus confidential "
@@ -190,11 +194,8 @@ def data_tls_verify(settings: Settings, reporter: Reporter) -> bool | str:
     return verify
 
 
-def _refuse_folder_as_file(destination: Destination, collection: object) -> None:
+def _refuse_folder_as_file(destination: Destination, collection: Collection) -> None:
     """The seed's matrix: ``data`` when /data is a folder fails and suggests ``data/``."""
-    from globusput.collection import Collection
-
-    assert isinstance(collection, Collection)
     if destination.is_folder:
         return
     entry = collection.stat(destination.path)
