@@ -184,21 +184,22 @@ def _plot(rows: Sequence[Row], path: Path) -> None:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
         return
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for contender in sorted({r.contender for r in rows}):
+    for index, contender in enumerate(sorted({r.contender for r in rows})):
+        color = f"C{index}"  # the same colour for a contender in both plots
         many = sorted(
             (int(r.workload.name.split()[0]), r.median("wall"))
             for r in rows
             if r.contender == contender and "files, 8 KiB" in r.workload.name
         )
         if many:
-            left.plot(*zip(*many, strict=True), marker="o", label=contender)
+            left.plot(*zip(*many, strict=True), marker="o", label=contender, color=color)
         sizes = sorted(
             (r.workload.total / MIB, r.workload.total / MIB / max(r.median("wall"), 1e-3))
             for r in rows
             if r.contender == contender and r.workload.name.startswith("1 file")
         )
         if sizes:
-            right.plot(*zip(*sizes, strict=True), marker="o", label=contender)
+            right.plot(*zip(*sizes, strict=True), marker="o", label=contender, color=color)
     left.set(
         xscale="log",
         yscale="log",
