@@ -95,7 +95,7 @@ class StreamHash:
         self._digest = hashlib.sha256()
         self._queue: queue.Queue[bytes | None] | None = None
         if size >= self.THREADED_FROM:
-            self._queue = queue.Queue(maxsize=8)
+            self._queue = queue.Queue(maxsize=2)  # bounded: memory stays flat
             self._thread = threading.Thread(target=self._consume, daemon=True)
             self._thread.start()
 
