@@ -37,8 +37,9 @@ from globusput.layout import (
 from globusput.progress import Progress, make_progress
 from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, scale_advice, select_files
+from globusput.session import abort_transfers, make_session
 from globusput.settings import Settings, group_or_world_readable
-from globusput.upload import Outcome, Uploader, abort_transfers, make_session
+from globusput.upload import Outcome, Uploader
 
 if TYPE_CHECKING:
     from globusput.collection import Collection

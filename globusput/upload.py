@@ -8,31 +8,25 @@ local one. Transient faults are retried under urllib3's :class:`~urllib3.util.Re
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import hashlib
 import os
 import posixpath
-import queue
 import secrets
-import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal
+from typing import TYPE_CHECKING, Literal
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
-from urllib3.connection import HTTPSConnection
-from urllib3.connectionpool import HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
+from globusput.body import Cancelled, FileChanged, HashingReader
 from globusput.errors import AuthError
 from globusput.layout import PlannedUpload, url_for
+from globusput.session import BLOCK_SIZE
 
 if TYPE_CHECKING:
     from globusput.auth import DataAuthorizer
@@ -43,8 +37,6 @@ Status = Literal["uploaded", "skipped", "failed", "planned"]
 
 #: Statuses that say "try again later" rather than "this will never work".
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-#: One read per MiB keeps syscalls and TLS records few on big files.
-BLOCK_SIZE = 1 << 20
 #: Local and server clocks may differ this much when judging a stored copy's age.
 CLOCK_SLACK = 60.0
 MAX_RETRY_AFTER = 300.0
@@ -59,10 +51,6 @@ class Outcome:
     auth_failure: bool = False
     attempts: int = 0
     seconds: float = 0.0
-
-
-class Cancelled(Exception):
-    """The run is being stopped (SIGINT/SIGTERM); raised out of the body reader."""
 
 
 class _Retryable(Exception):
@@ -80,140 +68,6 @@ class _Permanent(Exception):
     def __init__(self, reason: str, auth: bool = False) -> None:
         super().__init__(reason)
         self.auth = auth
-
-
-class StreamHash:
-    """SHA-256 of what is sent; for big files on a helper thread, overlapping the TLS send.
-
-    hashlib releases the GIL on large buffers, so hashing block N while block N-1 is
-    encrypted and written uses a second core instead of lengthening the upload.
-    """
-
-    THREADED_FROM = 8 << 20
-
-    def __init__(self, size: int) -> None:
-        self._digest = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] | None = None
-        if size >= self.THREADED_FROM:
-            self._queue = queue.Queue(maxsize=2)  # bounded: memory stays flat
-            self._thread = threading.Thread(target=self._consume, daemon=True)
-            self._thread.start()
-
-    def update(self, chunk: bytes) -> None:
-        if self._queue is None:
-            self._digest.update(chunk)
-        else:
-            self._queue.put(chunk)
-
-    def hexdigest(self) -> str:
-        if self._queue is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._queue = None
-        return self._digest.hexdigest()
-
-    def _consume(self) -> None:
-        assert self._queue is not None
-        while (chunk := self._queue.get()) is not None:
-            self._digest.update(chunk)
-
-
-class HashingReader:
-    """A file body for requests: streamed from disk, hashed once, size-checked, cancellable.
-
-    Having ``__len__`` and ``read`` (and no ``__iter__``) makes requests send a fixed
-    Content-Length and urllib3 read it block by block, so memory stays flat.
-    """
-
-    def __init__(
-        self,
-        stream: BinaryIO,
-        size: int,
-        cancel: threading.Event,
-        on_read: Callable[[int], None],
-    ) -> None:
-        self._stream = stream
-        self._size = size
-        self._cancel = cancel
-        self._on_read = on_read
-        self.sent = 0
-        self._hash = StreamHash(size)
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, amount: int = -1) -> bytes:
-        if self._cancel.is_set():
-            raise Cancelled
-        left = self._size - self.sent
-        chunk = self._stream.read(left if amount is None or amount < 0 else min(amount, left))
-        if not chunk and left > 0:
-            raise _FileChanged(f"file shrank during upload ({self.sent} of {self._size} bytes)")
-        self._hash.update(chunk)
-        self.sent += len(chunk)
-        self._on_read(len(chunk))
-        return chunk
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-    def finish(self) -> None:
-        """The file must still be exactly as long as announced."""
-        if self.sent == self._size and self._stream.read(1):
-            raise _FileChanged("file grew during upload")
-
-
-class _FileChanged(Exception):
-    pass
-
-
-class _KeepHeaders(AuthBase):
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
-
-
-class _TrackedConnection(HTTPSConnection):
-    """Remembers itself while open, so an interruption can cut every transfer short."""
-
-    open_connections: ClassVar[weakref.WeakSet[_TrackedConnection]] = weakref.WeakSet()
-
-    def connect(self) -> None:
-        super().connect()
-        self.open_connections.add(self)
-
-
-class _TrackedPool(HTTPSConnectionPool):
-    ConnectionCls = _TrackedConnection
-
-
-class _Adapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["blocksize"] = BLOCK_SIZE
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"https": _TrackedPool}
-
-
-def make_session(concurrency: int) -> requests.Session:
-    """One pooled session for every PUT: connections and TLS sessions are reused."""
-    session = requests.Session()
-    # proxies and REQUESTS_CA_BUNDLE from the environment still apply; ~/.netrc must not
-    # replace the bearer token, which a session-level auth prevents
-    session.auth = _KeepHeaders()
-    session.mount("https://", _Adapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0))
-    return session
-
-
-def abort_transfers() -> None:
-    """Shut every open upload connection: a thread blocked in send or recv returns at once.
-
-    Loopback and fast networks buffer megabytes, so checking for cancellation between reads
-    of the file is not enough; the wait for the server's answer has to be cut too.
-    """
-    for connection in list(_TrackedConnection.open_connections):
-        sock = getattr(connection, "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
 
 
 class Uploader:
@@ -371,7 +225,7 @@ class Uploader:
                 timeout=self.timeout,
                 verify=self.verify_tls,
             )
-        except _FileChanged as exc:
+        except FileChanged as exc:
             partial.append(True)
             raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         except Cancelled:
@@ -390,7 +244,7 @@ class Uploader:
             raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
         try:
             body.finish()
-        except _FileChanged as exc:
+        except FileChanged as exc:
             partial.append(True)
             raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         self.debug(f"PUT {url} -> {response.status_code}")

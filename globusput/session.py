@@ -1,0 +1,66 @@
+"""The HTTP session for data: pooled, large TLS writes, no netrc, and abortable at once."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import weakref
+from typing import Any, ClassVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
+
+#: One read per MiB keeps syscalls and TLS records few on big files.
+BLOCK_SIZE = 1 << 20
+
+
+class _KeepHeaders(AuthBase):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class _TrackedConnection(HTTPSConnection):
+    """Remembers itself while open, so an interruption can cut every transfer short."""
+
+    open_connections: ClassVar[weakref.WeakSet[_TrackedConnection]] = weakref.WeakSet()
+
+    def connect(self) -> None:
+        super().connect()
+        self.open_connections.add(self)
+
+
+class _TrackedPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["blocksize"] = BLOCK_SIZE
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"https": _TrackedPool}
+
+
+def make_session(concurrency: int) -> requests.Session:
+    """One pooled session for every PUT: connections and TLS sessions are reused."""
+    session = requests.Session()
+    # proxies and REQUESTS_CA_BUNDLE from the environment still apply; ~/.netrc must not
+    # replace the bearer token, which a session-level auth prevents
+    session.auth = _KeepHeaders()
+    session.mount("https://", _Adapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0))
+    return session
+
+
+def abort_transfers() -> None:
+    """Shut every open upload connection: a thread blocked in send or recv returns at once.
+
+    Loopback and fast networks buffer megabytes, so checking for cancellation between reads
+    of the file is not enough; the wait for the server's answer has to be cut too.
+    """
+    for connection in list(_TrackedConnection.open_connections):
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
