@@ -89,7 +89,11 @@ def user_app(settings: Settings, reporter: Reporter) -> globus_sdk.UserApp:
     import globus_sdk
     from globus_sdk.token_storage import JSONTokenStorage
 
+    from globusput.settings import group_or_world_readable
+
     path = token_file(settings.native_client_id)
+    if group_or_world_readable(path):
+        reporter.warn(f"{path} holds your Globus tokens and is readable by others: chmod 600 it")
     config = globus_sdk.GlobusAppConfig(
         login_flow_manager=_LoginFlow(settings.no_browser, reporter),  # type: ignore[arg-type]
         token_storage=JSONTokenStorage(path),

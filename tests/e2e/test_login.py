@@ -100,8 +100,12 @@ def test_no_browser_login_then_silent_reuse(user: Runner) -> None:
     user.write("b.txt", "b")
     result = as_user(user, "b.txt", "/me/", user.collection_id)
     assert result.returncode == 0, result.output
+    assert "readable by others" not in result.stderr
     assert user.standin.count("auth.") == 0  # stored tokens reused: no login, no grant
     assert user.stored("/me/b.txt") == b"b"
+    path.chmod(0o644)
+    result = as_user(user, "b.txt", "/me/", user.collection_id)
+    assert result.returncode == 0 and "readable by others: chmod 600 it" in result.stderr
 
 
 def test_expired_tokens_are_refreshed_without_a_login(user: Runner) -> None:
