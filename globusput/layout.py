@@ -34,11 +34,16 @@ class Destination:
 
 @dataclass(frozen=True)
 class PlannedUpload:
-    """One file, its collection path and the URL it is PUT to."""
+    """One file, its collection path and the collection's HTTPS server."""
 
     source: LocalFile
     remote_path: str
-    url: str
+    base_url: str
+
+    @property
+    def url(self) -> str:
+        """Where the file is PUT."""
+        return url_for(self.base_url, self.remote_path)
 
 
 def parse_destination(text: str) -> Destination:
@@ -94,7 +99,7 @@ def plan_uploads(
                 f"destination {destination.text!r} names one file but {len(files)} files are "
                 f"selected: end it with '/' ({destination.path}/) to upload into that folder"
             )
-        return [PlannedUpload(files[0], destination.path, url_for(base_url, destination.path))]
+        return [PlannedUpload(files[0], destination.path, base_url)]
     plan: list[PlannedUpload] = []
     taken: dict[str, LocalFile] = {}
     collisions: list[str] = []
@@ -104,7 +109,7 @@ def plan_uploads(
         if other is not local:
             collisions.append(f"{other.path} and {local.path} would both be stored as {remote}")
             continue
-        plan.append(PlannedUpload(local, remote, url_for(base_url, remote)))
+        plan.append(PlannedUpload(local, remote, base_url))
     if collisions:
         raise SelectionError(
             "; ".join(collisions) + ": use --base-dir or narrower patterns so each file has "

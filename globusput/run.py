@@ -122,7 +122,6 @@ def _upload_online(
         session=make_session(settings.concurrency),
         authorizer=authorizers.data,
         identity=authorizers.identity,
-        collection_id=collection_id,
         verify_tls=tls,
         retries=settings.retries,
         backoff=settings.retry_backoff,

@@ -24,7 +24,7 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
 from globusput.body import Cancelled, FileChanged, HashingReader
-from globusput.errors import AuthError
+from globusput.errors import AuthError, ServiceError
 from globusput.layout import PlannedUpload, url_for
 from globusput.session import BLOCK_SIZE
 
@@ -79,7 +79,6 @@ class Uploader:
         session: requests.Session,
         authorizer: DataAuthorizer,
         identity: str,
-        collection_id: str,
         verify_tls: bool | str,
         retries: int,
         backoff: float,
@@ -87,7 +86,7 @@ class Uploader:
         verify_size: bool,
         overwrite: str,
         atomic: bool,
-        collection: Collection | None,
+        collection: Collection,
         cancel: threading.Event,
         debug: Callable[[str], None],
         progress: Progress,
@@ -95,7 +94,6 @@ class Uploader:
         self.session = session
         self.authorizer = authorizer
         self.identity = identity
-        self.collection_id = collection_id
         self.verify_tls = verify_tls
         self.retries = retries
         self.backoff = backoff
@@ -136,7 +134,7 @@ class Uploader:
         if self.atomic:
             folder, name = posixpath.split(item.remote_path)
             target_path = posixpath.join(folder, f".{name}.globusput-{secrets.token_hex(4)}.part")
-        target_url = url_for(_base_of(item), target_path)
+        target_url = url_for(item.base_url, target_path)
         partial: list[bool] = []  # set when an attempt may have left a truncated file
         try:
             sha256, attempts = self._put_with_retries(item, target_url, partial)
@@ -212,19 +210,29 @@ class Uploader:
                 self.progress.advance(item, -body.sent)  # the next attempt starts over
                 raise
 
-    def _send(self, item: PlannedUpload, url: str, partial: list[bool], body: HashingReader) -> str:
+    def _request(
+        self, method: str, url: str, data: HashingReader | None = None
+    ) -> tuple[requests.Response, int]:
+        """Every request to the collection: its token, the SDK's TLS trust, timeouts, and
+        redirects never followed (they lead to login pages, and would take the token along).
+        Returns the answer and the token generation it was sent with."""
         header, generation = self.authorizer.header()
+        response = self.session.request(
+            method,
+            url,
+            data=data,
+            headers={"Authorization": header},
+            allow_redirects=False,
+            timeout=self.timeout,
+            verify=self.verify_tls,
+        )
+        return response, generation
+
+    def _send(self, item: PlannedUpload, url: str, partial: list[bool], body: HashingReader) -> str:
         size = item.source.size
         self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
         try:
-            response = self.session.put(
-                url,
-                data=body,
-                headers={"Authorization": header},
-                allow_redirects=False,
-                timeout=self.timeout,
-                verify=self.verify_tls,
-            )
+            response, generation = self._request("PUT", url, body)
         except FileChanged as exc:
             partial.append(True)
             raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
@@ -237,7 +245,7 @@ class Uploader:
                 raise Cancelled from None
             if "certificate verify failed" in str(exc).lower():
                 raise _Permanent(
-                    f"TLS verification of {_base_of(item)} failed: if the collection uses "
+                    f"TLS verification of {item.base_url} failed: if the collection uses "
                     "a private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at "
                     "its certificate bundle"
                 ) from None
@@ -307,15 +315,8 @@ class Uploader:
 
     def _remote_size(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
         """Size and modification time of the stored file by HEAD (None, None when absent)."""
-        header, _ = self.authorizer.header()
         try:
-            response = self.session.head(
-                url,
-                headers={"Authorization": header},
-                allow_redirects=False,
-                timeout=self.timeout,
-                verify=self.verify_tls,
-            )
+            response, _ = self._request("HEAD", url)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retryable(_describe(exc)) from None
         self.debug(f"HEAD {url} -> {response.status_code}")
@@ -342,9 +343,6 @@ class Uploader:
 
     # -- atomic placement -------------------------------------------------------------------
     def _move_into_place(self, item: PlannedUpload, temp_path: str) -> None:
-        from globusput.errors import ServiceError
-
-        assert self.collection is not None
         try:
             self.collection.rename(temp_path, item.remote_path)
         except ServiceError as exc:
@@ -361,21 +359,14 @@ class Uploader:
 
     def _discard(self, url: str) -> None:
         try:
-            header, _ = self.authorizer.header()
-            self.session.delete(
-                url,
-                headers={"Authorization": header},
-                allow_redirects=False,
-                timeout=self.timeout,
-                verify=self.verify_tls,
-            )
+            self._request("DELETE", url)
         except (requests.RequestException, AuthError):
             self.debug(f"could not remove {url}")
 
     def _permission_message(self, item: PlannedUpload, status: int) -> str:
         return (
             f"permission denied ({status}): {self.identity} needs write access to "
-            f"{posixpath.dirname(item.remote_path)}/ on collection {self.collection_id}; "
+            f"{posixpath.dirname(item.remote_path)}/ on collection {self.collection.id}; "
             "grant it through the collection's sharing settings (guest collection) or an "
             "identity mapping (mapped collection)"
         )
@@ -407,12 +398,6 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out waiting for the server"
     return "connection failed or was reset"
-
-
-def _base_of(item: PlannedUpload) -> str:
-    """The scheme and host part of an item's URL."""
-    encoded = url_for("", item.remote_path)
-    return item.url[: len(item.url) - len(encoded)]
 
 
 def _sha256_of(path: str) -> str:
