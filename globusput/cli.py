@@ -139,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=True,
         help=h(
-            "upload to a temporary name and rename into place (default: on where "
-            "Transfer allows rename)",
+            "upload every file to a temporary name and rename it into place (default: only "
+            "files from --atomic-threshold on)",
             "atomic",
         ),
     )
@@ -149,7 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
         dest="atomic",
         action="store_const",
         const=False,
-        help=h("write straight to the final name", "atomic"),
+        help=h("write every file straight to its final name", "atomic"),
+    )
+    add(
+        "--atomic-threshold",
+        metavar="SIZE",
+        help=h(
+            "files this big or bigger go through a temporary name and one Transfer rename, "
+            "e.g. 64MiB, 1GB (default: 64MiB)",
+            "atomic_threshold",
+        ),
+    )
+    add(
+        "--whole-folder",
+        action="store_const",
+        const=True,
+        help=h(
+            "publish a new DESTINATION folder all at once: fill a hidden staging folder, "
+            "then rename it into place",
+            "whole_folder",
+        ),
     )
     add(
         "--dry-run",

@@ -6,11 +6,14 @@ on how to say "missing folder" (WebDAV 409, nginx 500, Globus undocumented).
 
 from __future__ import annotations
 
+import datetime
 import posixpath
+import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from globusput.errors import AuthError, CollectionError, ServiceError
 
@@ -18,8 +21,31 @@ if TYPE_CHECKING:
     import globus_sdk
 
 
-class TransferRefused(Exception):
-    """Transfer will not do filesystem operations for us here; HTTPS may still work."""
+#: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
+FolderState = Literal["created", "existed", "refused"]
+#: Entries per ``ls`` request; Transfer's own default and maximum page.
+LIST_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """One entry of a Transfer listing: enough to verify a size or judge a stored copy's age."""
+
+    is_file: bool
+    size: int
+    modified: float | None  #: POSIX seconds, None when the listing did not say
+
+    @classmethod
+    def from_listing(cls, entry: dict[str, Any]) -> RemoteEntry:
+        modified = None
+        try:
+            stamp = datetime.datetime.fromisoformat(str(entry.get("last_modified")))
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+            modified = stamp.timestamp()
+        except ValueError:
+            pass
+        return cls(entry.get("type") == "file", int(entry.get("size") or 0), modified)
 
 
 @dataclass(frozen=True)
@@ -45,7 +71,9 @@ class Collection:
         self.id = str(collection_id)
         self._identity = identity
         self._warn = warn
-        self._known_folders: set[str] = {"/"}
+        self._lock = threading.Lock()
+        self._folders: dict[str, Future[FolderState]] = {}
+        self.note_folder("/")
         self.filesystem_ops = True  #: False once Transfer refused stat/mkdir/rename
 
     def info(self) -> CollectionInfo:
@@ -85,44 +113,98 @@ class Collection:
         except globus_sdk.NetworkError as exc:
             raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
 
-    def ensure_folders(self, folders: Iterable[str]) -> int:
-        """``mkdir -p`` each folder (parents first); returns how many mkdir requests were made."""
-        requests = 0
-        for folder in folders:
-            requests += self._mkdir_p(folder.rstrip("/") or "/")
-            if not self.filesystem_ops:
-                break
-        return requests
+    # -- folders -------------------------------------------------------------------------
+    def make_folder(self, folder: str) -> FolderState:
+        """``mkdir -p`` once per folder per run, whichever thread asks first.
 
-    def _mkdir_p(self, folder: str) -> int:
+        Threads asking for a folder that another thread is making wait for that answer, so a
+        folder costs one mkdir (two when its parent is missing too), never one per file.
+        """
+        folder = posixpath.normpath(folder) if folder != "/" else "/"
+        with self._lock:
+            cell = self._folders.get(folder)
+            owner = cell is None
+            if cell is None:
+                cell = self._folders[folder] = Future()
+        if not owner:
+            return cell.result()
+        try:
+            state = self._mkdir_p(folder)
+        except BaseException as exc:
+            with self._lock:
+                del self._folders[folder]  # the next asker tries again
+            cell.set_exception(exc)
+            raise
+        cell.set_result(state)
+        return state
+
+    def note_folder(self, folder: str) -> None:
+        """A file was stored in ``folder``: it and its parents exist, no mkdir needed."""
+        with self._lock:
+            while folder not in self._folders:
+                cell: Future[FolderState] = Future()
+                cell.set_result("existed")
+                self._folders[folder] = cell
+                folder = posixpath.dirname(folder)
+
+    def folder_known(self, folder: str) -> bool:
+        with self._lock:
+            cell = self._folders.get(folder)
+        if cell is None or not cell.done() or cell.exception() is not None:
+            return False
+        return cell.result() != "refused"
+
+    def _mkdir_p(self, folder: str) -> FolderState:
         import globus_sdk
 
-        if folder in self._known_folders:
-            return 0
-        made = 0
         for attempt in range(2):
-            made += 1
             try:
                 self._client.operation_mkdir(self.id, folder)
+                return "created"
             except globus_sdk.TransferAPIError as exc:
-                code = str(exc.code)
-                if "Exists" in code:
-                    break
+                if "Exists" in str(exc.code):
+                    return "existed"
                 if self._refused(exc):
-                    return made
+                    return "refused"
                 parent = posixpath.dirname(folder)
-                if attempt == 0 and parent not in self._known_folders:
-                    # the parent is missing (said as 404 NotFound or a MkdirFailed variant)
-                    made += self._mkdir_p(parent)
-                    if not self.filesystem_ops:
-                        return made
+                missing_parent = exc.http_status == 404 or "NotFound" in str(exc.code)
+                if attempt == 0 and missing_parent and parent != folder:
+                    if self.make_folder(parent) == "refused":
+                        return "refused"
                     continue
                 raise self._service_error(exc, f"create folder {folder}") from None
             except globus_sdk.NetworkError as exc:
                 raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
-            break
-        self._known_folders.add(folder)
-        return made
+        raise AssertionError("unreachable")
+
+    def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
+        """Name -> size and age of every entry in ``folder``: one request per folder (paged
+        past 100,000 entries). None when the folder does not exist or Transfer refuses."""
+        import globus_sdk
+
+        if not self.filesystem_ops:
+            return None
+        entries: dict[str, RemoteEntry] = {}
+        offset = 0
+        while True:
+            try:
+                page = self._client.operation_ls(
+                    self.id, path=folder, show_hidden=True, offset=offset, limit=LIST_PAGE
+                )
+            except globus_sdk.TransferAPIError as exc:
+                if exc.http_status == 404 or "NotFound" in str(exc.code):
+                    return None
+                if self._refused(exc):
+                    return None
+                raise self._service_error(exc, f"list {folder}") from None
+            except globus_sdk.NetworkError as exc:
+                raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
+            data = page.get("DATA") or []
+            for entry in data:
+                entries[str(entry.get("name"))] = RemoteEntry.from_listing(entry)
+            offset += len(data)
+            if len(data) < LIST_PAGE or offset >= int(page.get("total") or 0):
+                return entries
 
     def rename(self, old: str, new: str) -> None:
         import globus_sdk
@@ -130,7 +212,10 @@ class Collection:
         try:
             self._client.operation_rename(self.id, old, new)
         except globus_sdk.TransferAPIError as exc:
+            self._refused(exc)  # later files then go in place, without renames
             raise self._service_error(exc, f"rename {old} to {new}") from None
+        except globus_sdk.NetworkError as exc:
+            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
 
     def _refused(self, exc: globus_sdk.TransferAPIError) -> bool:
         """Permission denied for filesystem operations: warn once and carry on with PUTs."""

@@ -27,6 +27,8 @@ NAMES: dict[str, tuple[str, str | None]] = {
     "overwrite": ("GLOBUSPUT_OVERWRITE", "--overwrite"),
     "verify_size": ("GLOBUSPUT_VERIFY_SIZE", "--no-verify-size"),
     "atomic": ("GLOBUSPUT_ATOMIC", "--atomic/--no-atomic"),
+    "atomic_threshold": ("GLOBUSPUT_ATOMIC_THRESHOLD", "--atomic-threshold"),
+    "whole_folder": ("GLOBUSPUT_WHOLE_FOLDER", "--whole-folder"),
     "dry_run": ("GLOBUSPUT_DRY_RUN", "--dry-run"),
     "manifest": ("GLOBUSPUT_MANIFEST", "--manifest"),
     "mkdir": ("GLOBUSPUT_MKDIR", "--no-mkdir"),

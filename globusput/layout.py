@@ -118,10 +118,44 @@ def plan_uploads(
     return plan
 
 
-def folders_to_create(plan: Sequence[PlannedUpload]) -> list[str]:
-    """Each distinct remote folder once, parents before children (mkdir -p order)."""
-    folders = {posixpath.dirname(p.remote_path) for p in plan}
-    return sorted((f for f in folders if f != "/"), key=lambda f: (f.count("/"), f))
+def upload_order(plan: Sequence[PlannedUpload]) -> list[int]:
+    """Indexes of ``plan`` with the smallest file of each folder first.
+
+    The first PUT into a folder doubles as the check that the folder exists (a missing one
+    is made then); sending the smallest file first keeps a failed check cheap, and by the
+    time the bigger files go, their folders are known.
+    """
+    first: dict[str, int] = {}
+    for index, item in enumerate(plan):
+        folder = posixpath.dirname(item.remote_path)
+        best = first.get(folder)
+        if best is None or item.source.size < plan[best].source.size:
+            first[folder] = index
+    probes = sorted(first.values())
+    chosen = set(probes)
+    return probes + [i for i in range(len(plan)) if i not in chosen]
+
+
+def staging_folder(destination: Destination) -> str:
+    """The hidden folder next to ``destination`` that a whole-folder upload fills first.
+
+    Its name depends only on the destination, so a rerun after a failure finds it again.
+    """
+    if not destination.is_folder or destination.path == "/":
+        raise DestinationError(
+            f"whole-folder upload needs a destination folder below / (got "
+            f"{destination.text!r}): name the new folder, e.g. /releases/1.2.0/"
+        )
+    parent, name = posixpath.split(destination.path.rstrip("/"))
+    return posixpath.join(parent, f".{name}.globusput-staging") + "/"
+
+
+def restage(plan: Sequence[PlannedUpload], final: str, staging: str) -> list[PlannedUpload]:
+    """The same files under ``staging`` instead of the folder ``final`` (both end in "/")."""
+    return [
+        PlannedUpload(item.source, staging + item.remote_path[len(final) :], item.base_url)
+        for item in plan
+    ]
 
 
 def url_for(base_url: str, remote_path: str) -> str:

@@ -7,13 +7,11 @@ input fails before any token is requested; only then are Globus services contact
 from __future__ import annotations
 
 import os
-import queue
-import signal
 import threading
 import time
-from types import FrameType
 from typing import TYPE_CHECKING
 
+from globusput.batch import Batch
 from globusput.errors import (
     EXIT_AUTH,
     EXIT_FAILED,
@@ -21,6 +19,7 @@ from globusput.errors import (
     CollectionError,
     ConfigError,
     DestinationError,
+    GlobusputError,
     Interrupted,
     SelectionError,
     ServiceError,
@@ -28,20 +27,22 @@ from globusput.errors import (
 )
 from globusput.layout import (
     Destination,
-    PlannedUpload,
     check_destination_host,
-    folders_to_create,
     parse_destination,
     plan_uploads,
+    restage,
+    staging_folder,
 )
-from globusput.progress import Progress, make_progress
+from globusput.placement import Placement, StagedFolder, rename_threshold
+from globusput.progress import make_progress
 from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, scale_advice, select_files
-from globusput.session import abort_transfers, make_session
+from globusput.session import make_session
 from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader
 
 if TYPE_CHECKING:
+    from globusput.auth import Authorizers
     from globusput.collection import Collection
 
 _HALF_CREDENTIALS = (
@@ -61,6 +62,8 @@ def upload(settings: Settings, reporter: Reporter) -> None:
     files = _select(settings, reporter)
     destination = parse_destination(settings.destination)
     offline_plan = plan_uploads(files, destination, "")  # collisions etc. fail here, offline
+    if settings.whole_folder:
+        staging_folder(destination)  # a folder destination below / is needed
     tls = data_tls_verify(settings, reporter)
     if (settings.client_id is None) != (settings.client_secret is None):
         raise ConfigError(_HALF_CREDENTIALS)
@@ -85,10 +88,9 @@ def _upload_online(
         _finish(settings, reporter, str(settings.collection_id), [], 0.0)
         return
 
-    import globus_sdk
-
     from globusput.auth import confidential_client_authorizers
     from globusput.collection import Collection
+    from globusput.pacing import TransferPacing
     from globusput.userlogin import native_app_authorizers
 
     if settings.has_client_credentials:
@@ -97,8 +99,24 @@ def _upload_online(
         authorizers = native_app_authorizers(settings, reporter)
     for token in authorizers.tokens:
         reporter.add_secret(token)
-    transfer = globus_sdk.TransferClient(authorizer=authorizers.transfer)
+    pacing = TransferPacing()
+    transfer = pacing.client(authorizer=authorizers.transfer)
     collection = Collection(transfer, settings.collection_id, authorizers.identity, reporter.warn)
+    try:
+        _upload_to(settings, reporter, files, destination, tls, authorizers, collection)
+    finally:
+        reporter.debug(pacing.describe())
+
+
+def _upload_to(
+    settings: Settings,
+    reporter: Reporter,
+    files: list[LocalFile],
+    destination: Destination,
+    tls: bool | str,
+    authorizers: Authorizers,
+    collection: Collection,
+) -> None:
     info = collection.info()
     reporter.debug(f"collection {info.display_name} ({info.entity_type}) at {info.base_url}")
     check_destination_host(destination, info.base_url)
@@ -112,12 +130,23 @@ def _upload_online(
         _finish(settings, reporter, collection_id, outcomes, 0.0)
         return
     started = time.monotonic()
-    if settings.mkdir:
-        made = collection.ensure_folders(folders_to_create(plan))
-        reporter.debug(f"{made} mkdir request(s) to Globus Transfer")
+    staged = StagedFolder(collection, destination) if settings.whole_folder else None
+    sent, listings = plan, None
+    if staged is not None:
+        sent = restage(plan, destination.path, staged.staging)
+        listings = staged.prepare({item.remote_path for item in sent}) or {}
+        rename_from = None  # the folder is renamed as a whole
+    else:
+        rename_from = rename_threshold(
+            settings.atomic,
+            int(settings.atomic_threshold),
+            collection.filesystem_ops,
+            reporter.warn,
+        )
     cancel = threading.Event()
-    total = sum(item.source.size for item in plan)
-    reporter.progress = make_progress(settings.quiet, total, len(plan), reporter.out)
+    reporter.progress = make_progress(
+        settings.quiet, sum(item.source.size for item in sent), len(sent), reporter.out
+    )
     uploader = Uploader(
         session=make_session(settings.concurrency),
         authorizer=authorizers.data,
@@ -126,19 +155,42 @@ def _upload_online(
         retries=settings.retries,
         backoff=settings.retry_backoff,
         timeout=settings.timeout,
-        verify_size=settings.verify_size,
-        overwrite=settings.overwrite,
-        atomic=_atomic(settings, collection.filesystem_ops, reporter),
-        collection=collection,
+        placement=Placement(collection, rename_from),
+        make_folders=settings.mkdir,
         cancel=cancel,
         debug=reporter.debug,
         progress=reporter.progress,
     )
-    outcomes, signum = _upload_all(plan, uploader, settings.concurrency, cancel, reporter)
+    batch = Batch(
+        sent,
+        uploader,
+        concurrency=settings.concurrency,
+        cancel=cancel,
+        reporter=reporter,
+        check_sizes=settings.verify_size,
+        overwrite=settings.overwrite,
+        listings=listings,
+    )
+    outcomes, signum = batch.run()
+    failed = [o for o in outcomes if o.status == "failed"]
+    publish_error: GlobusputError | None = None
+    if staged is not None and not signum and not failed:
+        try:
+            staged.publish()
+            for outcome, item in zip(outcomes, plan, strict=True):
+                outcome.item = item
+        except GlobusputError as exc:
+            publish_error = exc
+    elif staged is not None:
+        reporter.warn(
+            f"nothing was published: the uploaded files wait in {staged.staging} on the "
+            "collection; rerun the same upload to finish and publish them"
+        )
     _finish(settings, reporter, collection_id, outcomes, time.monotonic() - started)
     if signum:
         raise Interrupted(signum)
-    failed = [o for o in outcomes if o.status == "failed"]
+    if publish_error is not None:
+        raise publish_error
     if failed:
         error = UploadFailed(f"{len(failed)} of {len(outcomes)} files failed; see above")
         error.exit_code = EXIT_AUTH if any(o.auth_failure for o in failed) else EXIT_FAILED
@@ -205,82 +257,6 @@ def _refuse_folder_as_file(destination: Destination, collection: Collection) -> 
             f"destination {text!r} is an existing folder on the collection: to upload into it "
             f"use {text + '/'!r}, or name the file, e.g. {text + '/' + 'NAME'!r}"
         )
-
-
-def _atomic(settings: Settings, rename_possible: bool, reporter: Reporter) -> bool:
-    if settings.atomic is None:
-        return rename_possible
-    if settings.atomic and not rename_possible:
-        reporter.warn("--atomic needs Transfer's rename, which is refused here: uploading in place")
-        return False
-    return settings.atomic
-
-
-def _upload_all(
-    plan: list[PlannedUpload],
-    uploader: Uploader,
-    concurrency: int,
-    cancel: threading.Event,
-    reporter: Reporter,
-) -> tuple[list[Outcome], int]:
-    """Upload concurrently; SIGINT/SIGTERM stop the workers and leave a complete account."""
-    received: list[int] = []
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        cancel.set()
-        abort_transfers()
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    results: dict[int, Outcome] = {}
-    reporter.begin_files(len(plan))
-    todo: queue.SimpleQueue[tuple[int, PlannedUpload]] = queue.SimpleQueue()
-    done: queue.SimpleQueue[tuple[int, Outcome]] = queue.SimpleQueue()
-    for entry in enumerate(plan):
-        todo.put(entry)
-
-    def worker() -> None:
-        while not cancel.is_set():
-            try:
-                index, item = todo.get_nowait()
-            except queue.Empty:
-                return
-            done.put((index, uploader.upload(item)))
-
-    # plain queues, not futures: waiting on thousands of futures at once costs O(n) per wake-up
-    workers = [
-        threading.Thread(target=worker, name=f"put-{n}", daemon=True)
-        for n in range(min(concurrency, len(plan)))
-    ]
-    try:
-        for thread in workers:
-            thread.start()
-        while len(results) < len(plan):
-            try:
-                index, outcome = done.get(timeout=0.25)  # wakes up for signals, too
-            except queue.Empty:
-                if not any(thread.is_alive() for thread in workers) and done.empty():
-                    break
-                continue
-            results[index] = outcome
-            if outcome.error != "cancelled":
-                reporter.outcome(outcome)
-        for thread in workers:
-            thread.join()
-    finally:
-        reporter.progress.close()
-        reporter.progress = Progress()
-        reporter.end_files()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    outcomes = [
-        results.get(index) or Outcome(item, "failed", error="not attempted: interrupted")
-        for index, item in enumerate(plan)
-    ]
-    for outcome in outcomes:
-        if outcome.error == "cancelled":
-            outcome.error = "interrupted before it finished"
-    return outcomes, received[0] if received else 0
 
 
 def _finish(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    ByteSize,
     Field,
     SecretStr,
     ValidationError,
@@ -65,8 +66,12 @@ class Settings(BaseSettings):
         "always", validation_alias=_env("overwrite")
     )
     verify_size: bool = Field(True, validation_alias=_env("verify_size"))
-    #: None: on where Transfer allows rename on the collection
+    #: None: temporary name + rename from atomic_threshold bytes on, where Transfer allows it
     atomic: bool | None = Field(None, validation_alias=_env("atomic"))
+    atomic_threshold: ByteSize = Field(
+        ByteSize(64 << 20), ge=0, validation_alias=_env("atomic_threshold")
+    )
+    whole_folder: bool = Field(False, validation_alias=_env("whole_folder"))
     dry_run: bool = Field(False, validation_alias=_env("dry_run"))
     manifest: Path | None = Field(None, validation_alias=_env("manifest"))
     mkdir: bool = Field(True, validation_alias=_env("mkdir"))
@@ -111,6 +116,15 @@ class Settings(BaseSettings):
         client_id, secret = read_client_config(self.client_config)
         self.client_id = client_id
         self.client_secret = SecretStr(secret)
+        return self
+
+    @model_validator(mode="after")
+    def _whole_folder_makes_folders(self) -> Settings:
+        if self.whole_folder and not self.mkdir:
+            raise ValueError(
+                "GLOBUSPUT_WHOLE_FOLDER (--whole-folder) creates a staging folder: it cannot "
+                "be combined with GLOBUSPUT_MKDIR=false (--no-mkdir)"
+            )
         return self
 
     @property

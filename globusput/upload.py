@@ -1,4 +1,4 @@
-"""Moving bytes: streamed, hashed PUTs with retries, verification and atomic placement.
+"""Moving bytes: streamed, hashed PUTs with retries and verification.
 
 Every outcome a user could mistake for success is a failure here: a redirect (the token was not
 accepted), a 2xx carrying an HTML page (a step-up login), a stored size that differs from the
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import os
 import posixpath
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -24,8 +22,9 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
 from globusput.body import Cancelled, FileChanged, HashingReader
-from globusput.errors import AuthError, ServiceError
+from globusput.errors import AuthError, GlobusputError
 from globusput.layout import PlannedUpload, url_for
+from globusput.placement import Placement, PlacementFailed
 from globusput.session import BLOCK_SIZE
 
 if TYPE_CHECKING:
@@ -40,6 +39,12 @@ TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: Local and server clocks may differ this much when judging a stored copy's age.
 CLOCK_SLACK = 60.0
 MAX_RETRY_AFTER = 300.0
+#: Answers that may mean "the folder is missing": servers disagree (WebDAV 409, nginx 500,
+#: others 404, 405 or 403), and Globus does not document its own.
+FOLDER_HINTS = frozenset({403, 404, 405, 409, 500})
+#: Up to this size a file's own PUT finds out whether its folder exists; bigger files ask
+#: Transfer first rather than send megabytes into a folder that may not be there.
+PROBE_LIMIT = 4 << 20
 
 
 @dataclass
@@ -63,11 +68,16 @@ class _Retryable(Exception):
         self.response = response
         self.unknown_outcome = unknown_outcome  #: the server may have stored the file anyway
 
+    @property
+    def status(self) -> int | None:
+        return self.response.status_code if self.response is not None else None
+
 
 class _Permanent(Exception):
-    def __init__(self, reason: str, auth: bool = False) -> None:
+    def __init__(self, reason: str, auth: bool = False, status: int | None = None) -> None:
         super().__init__(reason)
         self.auth = auth
+        self.status = status
 
 
 class Uploader:
@@ -83,10 +93,8 @@ class Uploader:
         retries: int,
         backoff: float,
         timeout: float,
-        verify_size: bool,
-        overwrite: str,
-        atomic: bool,
-        collection: Collection,
+        placement: Placement,
+        make_folders: bool,
         cancel: threading.Event,
         debug: Callable[[str], None],
         progress: Progress,
@@ -98,29 +106,28 @@ class Uploader:
         self.retries = retries
         self.backoff = backoff
         self.timeout = (min(10.0, timeout), timeout)
-        self.verify_size = verify_size
-        self.overwrite = overwrite
-        self.atomic = atomic
-        self.collection = collection
+        self.placement = placement
+        self.collection: Collection = placement.collection
+        self.make_folders = make_folders
         self.cancel = cancel
         self.debug = debug
         self.progress = progress
 
     # -- one file ---------------------------------------------------------------------------
-    def upload(self, item: PlannedUpload) -> Outcome:
+    def upload(self, item: PlannedUpload, check_size: bool) -> Outcome:
+        """PUT one file into place; ``check_size`` asks the server for the stored size after
+        each PUT (HEAD), where a folder listing will not check it later."""
         started = time.monotonic()
         outcome = Outcome(item, "failed")
         try:
-            if self.overwrite != "always" and self._can_skip(item):
-                outcome.status = "skipped"
-                outcome.sha256 = _sha256_of(item.source.path)
-            else:
-                outcome.sha256, outcome.attempts = self._upload(item)
-                outcome.status = "uploaded"
+            outcome.sha256, outcome.attempts = self._upload(item, check_size)
+            outcome.status = "uploaded"
         except _Permanent as exc:
             outcome.error, outcome.auth_failure = str(exc), exc.auth
         except AuthError as exc:
             outcome.error, outcome.auth_failure = str(exc), True
+        except GlobusputError as exc:  # a Transfer failure while making this file's folder
+            outcome.error = str(exc)
         except Cancelled:
             outcome.error = "cancelled"
         except OSError as exc:
@@ -129,27 +136,37 @@ class Uploader:
         self.progress.done(item)
         return outcome
 
-    def _upload(self, item: PlannedUpload) -> tuple[str, int]:
-        target_path = item.remote_path
-        if self.atomic:
-            folder, name = posixpath.split(item.remote_path)
-            target_path = posixpath.join(folder, f".{name}.globusput-{secrets.token_hex(4)}.part")
+    def _upload(self, item: PlannedUpload, check_size: bool) -> tuple[str, int]:
+        folder = posixpath.dirname(item.remote_path)
+        if (
+            self.make_folders
+            and item.source.size > PROBE_LIMIT
+            and not self.collection.folder_known(folder)
+        ):
+            self.collection.make_folder(folder)
+        renames = self.placement.renames(item)
+        target_path = self.placement.temporary_path(item) if renames else item.remote_path
         target_url = url_for(item.base_url, target_path)
         partial: list[bool] = []  # set when an attempt may have left a truncated file
         try:
-            sha256, attempts = self._put_with_retries(item, target_url, partial)
-            if self.atomic:
-                self._move_into_place(item, target_path)
+            sha256, attempts = self._put_with_retries(item, target_url, partial, check_size)
+            if renames:
+                self.placement.move_into_place(item, target_path, self._discard)
+        except PlacementFailed as exc:
+            self._discard(target_url)
+            if exc.auth and not self.collection.filesystem_ops:
+                return self._upload(item, check_size)  # rename refused: in place, once more
+            raise _Permanent(str(exc), auth=exc.auth) from None
         except BaseException:
             # never leave a truncated file under a name: the temporary one always goes, the
             # final one when an interrupted attempt may have cut it short
-            if self.atomic or any(partial):
+            if renames or any(partial):
                 self._discard(target_url)
             raise
         return sha256, attempts
 
     def _put_with_retries(
-        self, item: PlannedUpload, url: str, partial: list[bool]
+        self, item: PlannedUpload, url: str, partial: list[bool], check_size: bool
     ) -> tuple[str, int]:
         retry = Retry(
             total=self.retries,
@@ -158,7 +175,7 @@ class Uploader:
             backoff_jitter=self.backoff,
             respect_retry_after_header=True,
         )
-        renewed = False
+        renewed = folder_checked = False
         attempts = 0
         while True:
             if self.cancel.is_set():
@@ -166,18 +183,26 @@ class Uploader:
             attempts += 1
             started = time.time()
             try:
-                return self._attempt(item, url, partial), attempts
+                sha256 = self._attempt(item, url, partial, check_size)
+                self.collection.note_folder(posixpath.dirname(item.remote_path))
+                return sha256, attempts
             except _Unauthorized as exc:
                 if renewed or not self.authorizer.renew(exc.generation):
                     raise _Permanent(self._permission_message(item, 401), auth=True) from None
                 renewed = True
                 self.debug(f"{item.source.path}: token was refused (401), renewed it, repeating")
                 continue
-            except _Retryable as exc:
+            except (_Permanent, _Retryable) as exc:
+                if not folder_checked and exc.status in FOLDER_HINTS:
+                    folder_checked = True  # once: a folder made now stays made
+                    if self._made_missing_folder(item):
+                        continue
+                if isinstance(exc, _Permanent):
+                    raise
                 if self.cancel.is_set():
                     raise Cancelled from None
                 if exc.unknown_outcome and self._stored_already(item, url, started):
-                    return _sha256_of(item.source.path), attempts
+                    return sha256_of(item.source.path), attempts
                 try:
                     retry = retry.increment(
                         method="PUT",
@@ -196,7 +221,17 @@ class Uploader:
                 if self.cancel.wait(delay):
                     raise Cancelled from None
 
-    def _attempt(self, item: PlannedUpload, url: str, partial: list[bool]) -> str:
+    def _made_missing_folder(self, item: PlannedUpload) -> bool:
+        """After an answer that may mean "no such folder": make it; True if it was missing."""
+        folder = posixpath.dirname(item.remote_path)
+        if not self.make_folders or self.collection.folder_known(folder):
+            return False
+        made = self.collection.make_folder(folder) == "created"
+        if made:
+            self.debug(f"{item.source.path}: made the missing folder {folder}/, sending again")
+        return made
+
+    def _attempt(self, item: PlannedUpload, url: str, partial: list[bool], check_size: bool) -> str:
         with open(item.source.path, "rb") as stream:
             body = HashingReader(
                 stream,
@@ -205,7 +240,7 @@ class Uploader:
                 lambda amount: self.progress.advance(item, amount),
             )
             try:
-                return self._send(item, url, partial, body)
+                return self._send(item, url, partial, body, check_size)
             except BaseException:
                 self.progress.advance(item, -body.sent)  # the next attempt starts over
                 raise
@@ -228,7 +263,14 @@ class Uploader:
         )
         return response, generation
 
-    def _send(self, item: PlannedUpload, url: str, partial: list[bool], body: HashingReader) -> str:
+    def _send(
+        self,
+        item: PlannedUpload,
+        url: str,
+        partial: list[bool],
+        body: HashingReader,
+        check_size: bool,
+    ) -> str:
         size = item.source.size
         self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
         try:
@@ -257,7 +299,7 @@ class Uploader:
             raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         self.debug(f"PUT {url} -> {response.status_code}")
         self._judge(item, response, generation)
-        if self.verify_size:
+        if check_size:
             self._verify(item, url)
         return body.hexdigest()
 
@@ -283,16 +325,17 @@ class Uploader:
         if status == 401:
             raise _Unauthorized(generation)
         if status == 403:
-            raise _Permanent(self._permission_message(item, status), auth=True)
+            raise _Permanent(self._permission_message(item, status), auth=True, status=status)
         if status in TRANSIENT_STATUSES or (status == 404 and _endpoint_error(response)):
             raise _Retryable(f"server answered {status}", response=response)
         if status in (404, 405, 409):
             raise _Permanent(
                 f"the server refused the file ({status}): the folder "
                 f"{posixpath.dirname(item.remote_path)}/ is missing or {item.remote_path} is "
-                "a folder; leave folder creation on (no --no-mkdir) or create it first"
+                "a folder; leave folder creation on (no --no-mkdir) or create it first",
+                status=status,
             )
-        raise _Permanent(f"the server answered {status} {response.reason}")
+        raise _Permanent(f"the server answered {status} {response.reason}", status=status)
 
     def _verify(self, item: PlannedUpload, url: str) -> None:
         size = self._remote_size(item, url)[0]
@@ -300,6 +343,14 @@ class Uploader:
             raise _Retryable("the stored file could not be found right after the upload")
         if size != item.source.size:
             raise _Retryable(f"stored size {size} differs from local size {item.source.size}")
+
+    def stored_size_problem(self, item: PlannedUpload) -> str | None:
+        """None when the server holds ``item`` at its local size, else what is wrong."""
+        try:
+            self._verify(item, item.url)
+        except _Retryable as exc:
+            return str(exc)
+        return None
 
     def _stored_already(self, item: PlannedUpload, url: str, started: float) -> bool:
         """After an unknown outcome: is this very upload already there? Then do not resend."""
@@ -327,35 +378,6 @@ class Uploader:
         modified = response.headers.get("Last-Modified")
         parsed = email.utils.parsedate_to_datetime(modified).timestamp() if modified else None
         return int(response.headers["Content-Length"]), parsed
-
-    def _can_skip(self, item: PlannedUpload) -> bool:
-        """``never``: skip anything present; ``changed``: skip same size, not older."""
-        try:
-            size, modified = self._remote_size(item, item.url)
-        except _Retryable:
-            return False
-        if size is None:
-            return False
-        if self.overwrite == "never":
-            return True
-        local = os.stat(item.source.path).st_mtime
-        return size == item.source.size and modified is not None and modified + 1 >= local
-
-    # -- atomic placement -------------------------------------------------------------------
-    def _move_into_place(self, item: PlannedUpload, temp_path: str) -> None:
-        try:
-            self.collection.rename(temp_path, item.remote_path)
-        except ServiceError as exc:
-            if "Exists" not in str(exc):
-                raise _Permanent(str(exc)) from None
-            # rename does not replace here: remove the old file, then rename again
-            self._discard(item.url)
-            try:
-                self.collection.rename(temp_path, item.remote_path)
-            except ServiceError as again:
-                raise _Permanent(str(again)) from None
-        except AuthError as exc:
-            raise _Permanent(str(exc), auth=True) from None
 
     def _discard(self, url: str) -> None:
         try:
@@ -400,7 +422,7 @@ def _describe(exc: requests.RequestException) -> str:
     return "connection failed or was reset"
 
 
-def _sha256_of(path: str) -> str:
+def sha256_of(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(BLOCK_SIZE):

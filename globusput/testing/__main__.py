@@ -20,6 +20,8 @@ from globusput.testing.standin import (
     DEMO_CLIENT_SECRET,
     DEMO_COLLECTION_ID,
     StandIn,
+    parse_latency,
+    parse_rate,
 )
 
 
@@ -63,6 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="with serve: also write the variables to this file (KEY=VALUE lines)",
     )
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default={},
+        metavar="KIND=S,...|globus",
+        help="answer each request after a delay, in seconds, per kind: auth, transfer "
+        "(collection look-ups), op (Transfer mkdir/stat/rename/ls), data (each request to the "
+        "HTTPS server); 'globus' is auth=0.15,transfer=0.25,op=0.6,data=0.03",
+    )
+    parser.add_argument(
+        "--transfer-rate",
+        type=_rate,
+        metavar="N/Ts",
+        help="limit Transfer to N requests per T-second window (e.g. 20/10s); beyond, 429",
+    )
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -72,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "run needs a command, e.g. run -- globusput README.md /demo/ " + DEMO_COLLECTION_ID
         )
     standin, env = demo_standin(args.dir, args.port, args.bind, args.advertise)
+    standin.set_distance(args.latency, args.transfer_rate)
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
         if args.mode == "serve":
@@ -97,6 +115,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         standin.stop()
+
+
+def _latency(text: str) -> dict[str, float]:
+    try:
+        return parse_latency(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rate(text: str) -> tuple[int, float]:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ class DataHandler(Handler):
             authorized="Authorization" in self.headers,
             collection=self.collection.id,
         )
+        self.standin.wait_latency("data")
         fault = self.standin.take_fault(route, cpath)
         if fault is not None and fault.kind == "expire":
             self.standin.expire_tokens()

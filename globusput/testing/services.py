@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import math
 import re
 import secrets
 import shutil
@@ -64,7 +65,23 @@ class ServicesHandler(Handler):
             path=url.path,
             authorized="Authorization" in self.headers,
             grant=grant,
+            target=_operation_target(route, url.query, body),
         )
+        self.standin.wait_latency(_latency_kind(route))
+        limit = self.standin.transfer_limit
+        wait = limit.admit() if limit is not None and route.startswith("transfer.") else 0.0
+        if wait:
+            self.standin.record("throttled", path=url.path)
+            self.send_json(
+                429,
+                {
+                    "code": "RateLimitExceeded",
+                    "message": "Rate limit exceeded; slow down and retry",
+                    "request_id": secrets.token_hex(5),
+                },
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+            return
         fault = self.standin.take_fault(route, url.path)
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
@@ -351,6 +368,26 @@ class ServicesHandler(Handler):
                 "resource": resource,
             },
         )
+
+
+def _operation_target(route: str, query: str, body: bytes) -> str | None:
+    """The collection path a Transfer operation names, for tests to see what was asked."""
+    if route in ("transfer.stat", "transfer.ls"):
+        return unquote(parse_qs(query).get("path", ["/"])[0])
+    if route in ("transfer.mkdir", "transfer.rename"):
+        try:
+            data = _json(body)
+        except ValueError:
+            return None
+        return str(data.get("path") or data.get("old_path"))
+    return None
+
+
+def _latency_kind(route: str) -> str:
+    """Operations are relayed to the collection's server by Transfer: the slowest calls."""
+    if route in ("transfer.mkdir", "transfer.stat", "transfer.rename", "transfer.ls"):
+        return "op"
+    return route.partition(".")[0]
 
 
 def resource_server_of(standin: StandIn, scope: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import fnmatch
 import random
+import re
 import secrets
 import shutil
 import ssl
@@ -105,6 +106,57 @@ class Collection:
         return False
 
 
+#: The facts file's estimates of how far Globus is from a CI runner, in seconds per request.
+GLOBUS_LIKE_LATENCY = {"auth": 0.15, "transfer": 0.25, "op": 0.6, "data": 0.03}
+LATENCY_KINDS = ("auth", "transfer", "op", "data")
+
+
+def parse_latency(text: str) -> dict[str, float]:
+    """``auth=0.15,transfer=0.25,op=0.6,data=0.03`` (any subset), or ``globus`` (estimates)."""
+    if text.strip() == "globus":
+        return dict(GLOBUS_LIKE_LATENCY)
+    latency: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, sep, value = part.partition("=")
+        if not sep or kind.strip() not in LATENCY_KINDS:
+            raise ValueError(f"{part!r}: expected KIND=SECONDS with KIND one of {LATENCY_KINDS}")
+        seconds = float(value)
+        if not 0 <= seconds <= 60:
+            raise ValueError(f"{part!r}: seconds must be between 0 and 60")
+        latency[kind.strip()] = seconds
+    return latency
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """``20/10s`` -> (20, 10.0): at most 20 requests in each 10-second window."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*s\s*", text)
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"{text!r}: expected COUNT/SECONDSs, e.g. 20/10s")
+    return int(match.group(1)), float(match.group(2) or 1)
+
+
+class RateLimit:
+    """Fixed metering windows, as Globus reportedly meters Transfer: over the limit, 429."""
+
+    def __init__(self, count: int, window: float) -> None:
+        self.count, self.window = count, window
+        self._lock = threading.Lock()
+        self._window_start = 0.0
+        self._used = 0
+
+    def admit(self) -> float:
+        """0 when the request may proceed, else the seconds until the window ends."""
+        now = time.monotonic()
+        with self._lock:
+            start = now - now % self.window
+            if start != self._window_start:
+                self._window_start, self._used = start, 0
+            self._used += 1  # refused requests count too
+            if self._used <= self.count:
+                return 0.0
+            return start + self.window - now
+
+
 @dataclass
 class Fault:
     """A scripted misbehaviour applied to matching requests.
@@ -160,6 +212,10 @@ class StandIn:
         self.counts: collections.Counter[str] = collections.Counter()
         self.log: list[dict[str, Any]] = []
         self.token_lifetime = 172800
+        #: seconds each request of a kind waits before it is answered (see GLOBUS_LIKE_LATENCY)
+        self.latency: dict[str, float] = {}
+        #: Transfer's rate limit, None for none; requests beyond it are answered 429
+        self.transfer_limit: RateLimit | None = None
         from globusput.testing.services import ServicesHandler
 
         self.services = TLSServer(port, ServicesHandler, self.context, bind)
@@ -253,6 +309,8 @@ class StandIn:
             self.counts.clear()
             self.log.clear()
             self.token_lifetime = 172800
+            self.latency = {}
+            self.transfer_limit = None
             self.users.codes.clear()
             self.users.requested.clear()
             self.users.refresh.clear()
@@ -297,6 +355,22 @@ class StandIn:
         with self.lock:
             for token in self.tokens.values():
                 token.expires_at = 0
+
+    # -- distance --------------------------------------------------------------------------
+    def set_distance(
+        self,
+        latency: dict[str, float] | None = None,
+        transfer_rate: tuple[int, float] | None = None,
+    ) -> None:
+        """Make the services answer as slowly as real Globus would, and limit Transfer's rate."""
+        with self.lock:
+            self.latency = dict(latency or {})
+            self.transfer_limit = RateLimit(*transfer_rate) if transfer_rate else None
+
+    def wait_latency(self, kind: str) -> None:
+        seconds = self.latency.get(kind, 0.0)
+        if seconds:
+            time.sleep(seconds)
 
     # -- faults and counters ---------------------------------------------------------------
     def add_fault(self, kind: str, **options: Any) -> Fault:

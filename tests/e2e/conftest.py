@@ -95,6 +95,10 @@ class Runner:
         """What the collection holds at a collection path."""
         return self.collection.fs_path(path).read_bytes()
 
+    def remote_folder(self, path: str) -> None:
+        """Make a folder on the collection, as an earlier upload or a person would have."""
+        self.collection.fs_path(path).mkdir(parents=True, exist_ok=True)
+
     def tree(self) -> dict[str, bytes]:
         return self.collection.tree()
 

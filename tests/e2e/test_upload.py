@@ -73,7 +73,8 @@ def test_issue_example_wheels_and_html_tree(run: Runner) -> None:
         "/builds/v1.2/html/index.html": b"<html>i</html>",
         "/builds/v1.2/html/_static/site.css": b"body{}",
     }
-    # one token request, one endpoint look-up, one mkdir per folder (plus the missing parent)
+    # one token request, one endpoint look-up; every missing folder made, with at most one
+    # failed mkdir each (a child tried before its missing parent); one failed PUT per folder
     assert run.standin.counts["auth.token"] == 1
     assert run.standin.counts["transfer.endpoint"] == 1
     folders = {
@@ -83,9 +84,10 @@ def test_issue_example_wheels_and_html_tree(run: Runner) -> None:
         "/builds/v1.2/html",
         "/builds/v1.2/html/_static",
     }
-    mkdirs = [e["path"] for e in run.standin.log if e["route"] == "transfer.mkdir"]
-    assert set(mkdirs) >= set() and len(mkdirs) == len(folders) + 1  # /builds/v1.2 retried
-    assert run.standin.counts["data.PUT"] == 4
+    mkdirs = [e["target"] for e in run.standin.log if e["route"] == "transfer.mkdir"]
+    assert set(mkdirs) == folders and len(mkdirs) <= 2 * len(folders), mkdirs
+    assert run.standin.counts["data.PUT"] == 4 + 4
+    assert run.standin.count("transfer.") == 1 + len(mkdirs)  # no stat, ls or rename
 
 
 def test_environment_only_run_through_entrypoint(run: Runner) -> None:
@@ -238,8 +240,14 @@ def test_transfer_refusing_folder_operations_warns_once_and_uploads(run: Runner)
     run.collection.transfer_denied.add(client_username(run.client_id))
     result = run("t/*.txt", "/existing/", run.collection_id)
     assert result.returncode == 0, result.output
-    assert result.stderr.count("refused folder operations") == 1
     assert run.tree() == {"/existing/a.txt": b"a", "/existing/b.txt": b"b"}
+    assert run.standin.count("transfer.") == 1  # the folder existed: no operation was needed
+    # into a missing folder: the refusal is said once, and each file says what to do
+    result = run("t/*.txt", "/existing/new/", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert result.stderr.count("refused folder operations") == 1
+    assert result.stderr.count("folder /existing/new/ is missing") == 2
+    assert set(run.tree()) == {"/existing/a.txt", "/existing/b.txt"}
 
 
 # -- errors with their exit codes ---------------------------------------------------------

@@ -8,9 +8,11 @@ import pytest
 from globusput.errors import DestinationError, SelectionError
 from globusput.layout import (
     check_destination_host,
-    folders_to_create,
     parse_destination,
     plan_uploads,
+    restage,
+    staging_folder,
+    upload_order,
     url_for,
 )
 from globusput.selection import LocalFile
@@ -94,7 +96,30 @@ def test_file_destination_needs_exactly_one_file() -> None:
         plan_uploads(files, parse_destination("/d/x.json"), B)
 
 
-def test_folders_once_each_parents_first() -> None:
-    files = [LocalFile(n, PurePosixPath(n), 1) for n in ["x/y/1", "x/y/2", "x/3", "4"]]
+def test_upload_order_sends_the_smallest_file_of_each_folder_first() -> None:
+    sizes = {"x/big": 90, "x/small": 5, "y/only": 70, "top": 1, "x/mid": 40, "y/z/a": 3}
+    files = [LocalFile(n, PurePosixPath(n), size) for n, size in sizes.items()]
     plan = plan_uploads(files, parse_destination("/d/"), B)
-    assert folders_to_create(plan) == ["/d", "/d/x", "/d/x/y"]
+    order = [plan[i].source.path for i in upload_order(plan)]
+    # one probe per folder (in plan order), then everything else in plan order
+    assert order == ["x/small", "y/only", "top", "y/z/a", "x/big", "x/mid"]
+    assert sorted(upload_order(plan)) == list(range(len(plan)))
+
+
+def test_staging_folder_is_hidden_beside_the_destination_and_stable() -> None:
+    assert staging_folder(parse_destination("/rel/1.2.0/")) == "/rel/.1.2.0.globusput-staging/"
+    assert staging_folder(parse_destination("site/")) == "/.site.globusput-staging/"
+    for bad in ("/", "/rel/file.txt"):
+        with pytest.raises(DestinationError, match="whole-folder upload needs a destination"):
+            staging_folder(parse_destination(bad))
+
+
+def test_restage_moves_every_path_under_the_staging_folder() -> None:
+    files = [LocalFile(n, PurePosixPath(n), 1) for n in ["a/b.txt", "c.txt"]]
+    plan = plan_uploads(files, parse_destination("/rel/1/"), B)
+    staged = restage(plan, "/rel/1/", "/rel/.1.globusput-staging/")
+    assert [p.remote_path for p in staged] == [
+        "/rel/.1.globusput-staging/a/b.txt",
+        "/rel/.1.globusput-staging/c.txt",
+    ]
+    assert [p.source for p in staged] == [p.source for p in plan]
