@@ -178,7 +178,11 @@ def _upload_to(
         try:
             staged.publish()
             for outcome, item in zip(outcomes, plan, strict=True):
-                outcome.item = item
+                outcome.item = item  # the manifest and outputs name the published files
+            reporter.info(
+                f"published {destination.path} with {len(plan)} files at once "
+                f"(staged in {staged.staging})"
+            )
         except GlobusputError as exc:
             publish_error = exc
     elif staged is not None:

@@ -222,13 +222,14 @@ class Uploader:
                     raise Cancelled from None
 
     def _made_missing_folder(self, item: PlannedUpload) -> bool:
-        """After an answer that may mean "no such folder": make it; True if it was missing."""
+        """After an answer that may mean "no such folder": True if this run had to make it
+        (now, or while this PUT was on its way), so the PUT is worth repeating at once."""
         folder = posixpath.dirname(item.remote_path)
-        if not self.make_folders or self.collection.folder_known(folder):
+        if not self.make_folders:
             return False
         made = self.collection.make_folder(folder) == "created"
         if made:
-            self.debug(f"{item.source.path}: made the missing folder {folder}/, sending again")
+            self.debug(f"{item.source.path}: folder {folder}/ was missing and is made; resending")
         return made
 
     def _attempt(self, item: PlannedUpload, url: str, partial: list[bool], check_size: bool) -> str:

@@ -1,0 +1,247 @@
+"""Globus is far away: remote calls per folder, pacing, 429s, placement and whole-folder mode.
+
+The stand-in answers with a (small) latency model on, so requests overlap as they would against
+the real services; what is asserted is what each run asked of Transfer and the HTTPS server.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from .conftest import GLOBUSPUT, Runner
+
+#: Shaped like the facts file's estimates, scaled down so the suite stays fast.
+LATENCY = {"auth": 0.02, "transfer": 0.03, "op": 0.08, "data": 0.005}
+FOLDERS = ["a", "b", "c", "d"]
+
+
+def operations(run: Runner) -> int:
+    return sum(run.standin.counts[f"transfer.{k}"] for k in ("mkdir", "stat", "rename", "ls"))
+
+
+def targets(run: Runner, route: str) -> list[str]:
+    return [e["target"] for e in run.standin.log if e["route"] == route]
+
+
+def spread(run: Runner, count: int, under: str) -> dict[str, bytes]:
+    """``count`` files in out/ over four folders; returns what ``under`` should hold."""
+    expected = {}
+    for n in range(count):
+        rel = f"{FOLDERS[n % len(FOLDERS)]}/f{n}.bin"
+        data = f"file {n} ".encode() * (1 + n % 50)
+        run.write(f"out/{rel}", data)
+        expected[f"{under}{rel}"] = data
+    return expected
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_transfer_calls_grow_with_folders_not_files(run: Runner, count: int) -> None:
+    expected = spread(run, count, "/dist/")
+    run.standin.set_distance(LATENCY, (20, 1.0))
+    result = run("--manifest", "m.json", "--base-dir", "out", "out", "/dist/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+    folders = 1 + len(FOLDERS)  # /dist and its four subfolders, none existing before
+    assert run.standin.count("transfer.") <= 2 * folders + 5, run.standin.counts
+    assert sorted(set(targets(run, "transfer.mkdir"))) == ["/dist", *(f"/dist/{f}" for f in "abcd")]
+    assert run.standin.counts["throttled"] == 0
+    # each folder's first PUT found it missing, once; sizes were checked by one listing per
+    # busy folder, by a HEAD per file in quiet ones
+    assert count <= run.standin.counts["data.PUT"] <= count + 4 + 4
+    if count >= 8 * len(FOLDERS):
+        assert run.standin.counts["transfer.ls"] == len(FOLDERS)
+        assert run.standin.counts["data.HEAD"] == 0
+    else:
+        assert run.standin.counts["transfer.ls"] == 0
+        assert run.standin.counts["data.HEAD"] == count
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert manifest["uploaded"] == count
+
+
+def test_one_file_into_an_existing_folder_needs_no_transfer_operation(run: Runner) -> None:
+    """The original one-file script's case: token, collection document, one PUT (+ a HEAD)."""
+    run.remote_folder("/reports")
+    run.write("report.html", "<p>ok</p>")
+    run.standin.set_distance(LATENCY)
+    result = run("report.html", "/reports/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/reports/report.html") == b"<p>ok</p>"
+    assert operations(run) == 0 and run.standin.counts["transfer.endpoint"] == 1
+    assert run.standin.counts["auth.token"] == 1
+    assert (run.standin.counts["data.PUT"], run.standin.counts["data.HEAD"]) == (1, 1)
+
+
+def test_transfer_429_is_waited_out(run: Runner) -> None:
+    run.write("x/a.txt", "a")
+    run.standin.add_fault("status", route="transfer.mkdir", status=429, retry_after=1)
+    started = time.monotonic()
+    result = run("-v", "x/a.txt", "/slow/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert time.monotonic() - started >= 1
+    assert run.stored("/slow/a.txt") == b"a"
+    assert run.standin.counts["transfer.mkdir"] == 2  # the refused one and its repeat
+    assert "throttled 1 time(s)" in result.stderr
+
+
+def test_pacing_stays_under_the_rate_limit_and_a_lower_limit_only_slows(run: Runner) -> None:
+    for n in range(30):
+        run.write(f"many/f{n:02}/x.txt", str(n))
+    run.standin.set_distance({"op": 0.01}, (20, 1.0))
+    result = run("many", "/paced/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.standin.counts["throttled"] == 0
+    assert run.standin.counts["transfer.mkdir"] >= 30
+    # a stricter service: throttled, slowed down, still complete
+    run.standin.reset()
+    run.standin.set_distance({"op": 0.01}, (4, 1.0))
+    result = run("-v", "many", "/paced/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.standin.counts["throttled"] >= 1
+    assert len(run.tree()) == 30
+
+
+def test_big_files_go_through_a_temporary_name_small_ones_straight(run: Runner) -> None:
+    run.remote_folder("/p")
+    run.write("big.bin", b"B" * 5000)
+    run.write("small.txt", b"s")
+    result = run("--atomic-threshold", "4KB", "big.bin", "small.txt", "/p/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/p/big.bin": b"B" * 5000, "/p/small.txt": b"s"}
+    renamed = [e["target"] for e in run.standin.log if e["route"] == "transfer.rename"]
+    assert len(renamed) == 1 and ".big.bin.globusput-" in renamed[0]
+    puts = [e["path"] for e in run.standin.log if e["route"] == "data.PUT"]
+    assert "/p/small.txt" in puts and "/p/big.bin" not in puts
+
+
+def test_a_short_file_found_by_the_listing_is_sent_again(run: Runner) -> None:
+    run.remote_folder("/v")
+    for n in range(10):
+        run.write(f"v/{n}.bin", bytes([n]) * 3000)
+    run.standin.add_fault("truncate", path="/v/7.bin", after_bytes=100)
+    result = run("--concurrency", "2", "v/*.bin", "/v/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {f"/v/{n}.bin": bytes([n]) * 3000 for n in range(10)}
+    assert run.standin.counts["transfer.ls"] == 1
+    assert run.standin.counts["data.PUT"] == 11
+    assert run.standin.counts["data.HEAD"] == 1  # only the file sent again is checked alone
+
+
+# -- whole-folder publishing ----------------------------------------------------------------
+
+
+def _start(run: Runner, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [GLOBUSPUT, *args],
+        cwd=run.workspace,
+        env=run.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+STAGING = "/rel/.1.0.globusput-staging"
+
+
+def test_whole_folder_appears_complete_or_not_at_all(run: Runner) -> None:
+    expected = spread(run, 40, "/rel/1.0/")
+    run.remote_folder("/rel")
+    run.standin.set_distance(LATENCY)
+    run.standin.add_fault("slow", path="*/f3.bin", rate=20)
+    proc = _start(run, "--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    seen_staging = seen_partial = False
+    while proc.poll() is None:  # a reader of the collection, looking at the folder meanwhile
+        try:
+            published = {p: d for p, d in run.tree().items() if p.startswith("/rel/1.0/")}
+        except FileNotFoundError:  # looked while the folder was being renamed: look again
+            continue
+        seen_partial |= bool(published) and published != expected
+        seen_staging |= run.collection.fs_path(STAGING).exists()
+        time.sleep(0.01)
+    out, err = proc.communicate()
+    run.outputs.append(out + err)
+    assert proc.returncode == 0, out + err
+    assert seen_staging and not seen_partial
+    assert run.tree() == expected
+    assert run.standin.counts["transfer.rename"] == 1
+    assert "published /rel/1.0/ with 40 files at once" in out
+
+
+def test_whole_folder_failure_keeps_staging_and_a_rerun_publishes(run: Runner) -> None:
+    expected = spread(run, 12, "/rel/1.0/")
+    run.standin.add_fault("status", path="*/f5.bin", status=400)
+    result = run("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    assert result.returncode == 1
+    assert f"nothing was published: the uploaded files wait in {STAGING}/" in result.stderr
+    assert not (run.collection.root / "rel" / "1.0").exists()
+    assert len(run.tree()) == 11 and all(p.startswith(STAGING) for p in run.tree())
+    result = run(
+        "--whole-folder",
+        "--overwrite",
+        "changed",
+        "--base-dir",
+        "out",
+        "out",
+        "/rel/1.0/",
+        run.collection_id,
+    )
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+    assert result.stdout.count("skipped ") == 11  # resumed: only the missing file was sent
+
+
+def test_whole_folder_refuses_an_existing_destination_and_foreign_staging(run: Runner) -> None:
+    spread(run, 4, "/rel/1.0/")
+    run.remote_folder("/rel/1.0")
+    result = run("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    assert result.returncode == 2
+    assert "/rel/1.0/ already exists on the collection" in result.stderr
+    assert run.standin.count("data.") == 0
+    (run.collection.root / "rel" / "1.0").rmdir()
+    run.remote_folder(STAGING + "/a")
+    (run.collection.fs_path(STAGING + "/a/stale.bin")).write_bytes(b"old")
+    result = run("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    assert result.returncode == 2
+    assert f"such as {STAGING}/a/stale.bin" in result.stderr
+    assert run.standin.count("data.") == 0
+
+
+def test_whole_folder_needs_a_new_folder_destination(run: Runner) -> None:
+    run.write("a.txt")
+    result = run("--whole-folder", "a.txt", "/file.txt", run.collection_id)
+    assert result.returncode == 2
+    assert "whole-folder upload needs a destination folder" in result.stderr
+    assert run.standin.count() == 0
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [("--whole-folder",), (), ("--atomic-threshold", "1MiB")],
+    ids=["whole-folder", "default-direct", "default-renamed"],
+)
+def test_interrupted_runs_leave_no_partial_file(run: Runner, mode: tuple[str, ...]) -> None:
+    run.remote_folder("/rel")
+    run.write("out/big.bin", b"x" * 3_000_000)
+    run.write("out/small.txt", b"small")
+    run.standin.add_fault("slow", rate=300_000, path="*big.bin*", times=3)
+    proc = _start(run, *mode, "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    end = time.monotonic() + 20
+    while not any("big.bin" in e["path"] for e in run.standin.log if e["route"] == "data.PUT"):
+        assert time.monotonic() < end, "the upload never started"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    run.outputs.append(out + err)
+    assert proc.returncode == 143, out + err
+    time.sleep(0.3)
+    stored = run.tree()
+    assert all(len(data) in (0, 5) for data in stored.values()), stored.keys()
+    assert not any("big.bin" in path for path in stored)
+    if mode == ("--whole-folder",):
+        assert not (run.collection.root / "rel" / "1.0").exists()
