@@ -11,6 +11,7 @@ bench/results.md and bench/results.png.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import re
 import shlex
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.nginx import Nginx  # noqa: E402
 from globusput.testing import StandIn  # noqa: E402
+from globusput.testing.standin import GLOBUS_LIKE_LATENCY, TRANSFER_SCOPE  # noqa: E402
 
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 
@@ -38,6 +40,10 @@ KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 class Workload:
     name: str
     files: dict[str, int]  #: relative path -> size
+    #: served with the stand-in's Globus-like latency model and Transfer's rate limit
+    far: bool = False
+    #: the remote folders exist before the run (as for a rerun into a known folder)
+    premade: bool = False
 
     @property
     def total(self) -> int:
@@ -50,6 +56,9 @@ class Measure:
     cpu: float
     rss_mb: float
     service_requests: int  #: requests to Auth and Transfer
+    transfer: dict[str, int] = field(default_factory=dict)  #: Transfer requests by kind
+    data: int = 0  #: requests to the HTTPS server
+    throttled: int = 0  #: 429 answers from Transfer
 
 
 @dataclass
@@ -60,6 +69,10 @@ class Row:
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(m, attr) for m in self.runs)
+
+    def typical(self) -> Measure:
+        """The run with the median wall time, for figures that are not averaged (counts)."""
+        return sorted(self.runs, key=lambda m: m.wall)[len(self.runs) // 2]
 
 
 def workloads(quick: bool) -> list[Workload]:
@@ -77,6 +90,17 @@ def workloads(quick: bool) -> list[Workload]:
         for d in ("api", "guide", "_static")
         for i in range(150)
     }
+
+    def far(count: int, folders: int) -> Workload:
+        return Workload(
+            f"far: {count} files, {folders} folders",
+            {f"d{i % folders:02}/f{i}.bin": 8 * KIB for i in range(count)},
+            far=True,
+        )
+
+    script_case = Workload(
+        "far: 1 file, existing folder", {"reports/f.bin": 8 * KIB}, far=True, premade=True
+    )
     if quick:
         return [
             single(KIB, "1KiB"),
@@ -84,8 +108,13 @@ def workloads(quick: bool) -> list[Workload]:
             single(16 * MIB, "16MiB"),
             many(10),
             many(100),
+            script_case,
+            far(40, 4),
         ]
     return [
+        script_case,
+        far(200, 4),
+        far(2000, 40),
         single(KIB, "1KiB"),
         single(MIB, "1MiB"),
         single(64 * MIB, "64MiB"),
@@ -157,12 +186,19 @@ class Bench:
         ).oauth2_client_credentials_tokens(
             f"https://auth.globus.org/scopes/{self.collection}/https"
         )
-        header = self.work / "auth-header"
-        header.write_text(
-            f"Authorization: Bearer {tokens.by_resource_server[self.collection]['access_token']}\n"
+        self.header = self._header("auth-header", tokens.by_resource_server[self.collection])
+        transfer = globus_sdk.ConfidentialAppAuthClient(
+            self.client_id, self.secret
+        ).oauth2_client_credentials_tokens(str(globus_sdk.TransferClient.scopes.all))
+        self.transfer_header = self._header(
+            "transfer-header", transfer.by_resource_server["transfer.api.globus.org"]
         )
+
+    def _header(self, name: str, token: dict[str, str]) -> Path:
+        header = self.work / name
+        header.write_text(f"Authorization: Bearer {token['access_token']}\n")
         header.chmod(0o600)
-        self.header = header
+        return header
 
     def close(self) -> None:
         self.nginx.__exit__()
@@ -212,6 +248,24 @@ class Bench:
                 str(config),
             ]
         )
+
+    def cmd_floor(self, workload: Workload, folder: Path) -> str:
+        """The least any tool must do against Globus: one token, one collection document,
+        one mkdir (requests made with curl, at the model's latencies), then curl's uploads."""
+        url = self.standin.url
+        scope = f"https://auth.globus.org/scopes/{self.collection}/https {TRANSFER_SCOPE}"
+        ca = ["--cacert", str(self.standin.ca_path), "-sS", "--fail", "-o", "/dev/null"]
+        auth = ["-H", f"@{self.transfer_header}"]
+        steps = [
+            ["curl", *ca, "-u", f"{self.client_id}:{self.secret}", "-d",
+             "grant_type=client_credentials", "--data-urlencode", f"scope={scope}",
+             f"{url}v2/oauth2/token"],
+            ["curl", *ca, *auth, f"{url}v0.10/endpoint/{self.collection}"],
+            ["curl", *ca, *auth, "-H", "Content-Type: application/json", "-d",
+             '{"DATA_TYPE": "mkdir", "path": "/floor-mkdir"}',
+             f"{url}v0.10/operation/endpoint/{self.collection}/mkdir"],
+        ]  # fmt: skip
+        return " && ".join([*map(shlex.join, steps), self.cmd_curl(workload, folder)])
 
     def cmd_per_file(self, workload: Workload, folder: Path) -> str:
         """The original one-file script's way: a new process for every file."""
@@ -267,12 +321,23 @@ class Bench:
         )
 
     # -- measuring --------------------------------------------------------------------------
-    def measure(self, build: Callable[[], str]) -> Measure:
-        """Run one upload from an empty /bench/ folder (``build`` may pre-create folders)."""
-        shutil.rmtree(self.root / "bench", ignore_errors=True)
-        (self.root / "bench").mkdir()
+    def measure(
+        self, build: Callable[[], str], workload: Workload | None = None, new_root: bool = False
+    ) -> Measure:
+        """Run one upload from an empty /bench/ folder (``build`` may pre-create folders);
+        with ``new_root`` /bench/ itself does not exist yet (whole-folder publishing)."""
+        for stale in self.root.iterdir():
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        if not new_root:
+            (self.root / "bench").mkdir()
+        if workload is not None and workload.premade:
+            for rel in workload.files:
+                (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
+        far = workload is not None and workload.far
+        self.standin.set_distance(GLOBUS_LIKE_LATENCY if far else None, (20, 1.0) if far else None)
         command = build()
         before = self._service_requests()
+        counts = collections.Counter(self.standin.counts)
         proc = subprocess.run(
             ["/usr/bin/time", "-v", "sh", "-c", command],
             env=self.env,
@@ -285,7 +350,18 @@ class Bench:
         wall = _seconds(stats["Elapsed (wall clock) time (h:mm:ss or m:ss)"])
         cpu = float(stats["User time (seconds)"]) + float(stats["System time (seconds)"])
         rss = int(stats["Maximum resident set size (kbytes)"]) / 1024
-        return Measure(wall, cpu, rss, self._service_requests() - before)
+        delta = collections.Counter(self.standin.counts)
+        delta.subtract(counts)
+        transfer = {
+            route.split(".", 1)[1]: n
+            for route, n in delta.items()
+            if route.startswith("transfer.") and n
+        }
+        data = sum(n for route, n in delta.items() if route.startswith("data."))
+        self.standin.set_distance()
+        return Measure(
+            wall, cpu, rss, self._service_requests() - before, transfer, data, delta["throttled"]
+        )
 
     def verify(self, workload: Workload, folder: Path) -> None:
         for rel, size in workload.files.items():
@@ -313,6 +389,8 @@ def _seconds(text: str) -> float:
 
 
 def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload, Path], str]]:
+    if workload.far:
+        return far_contenders(bench, workload)
     chosen: dict[str, Callable[[Workload, Path], str]] = {
         "globusput": bench.cmd_globusput,
         "globusput (no atomic, no verify)": lambda w, f: bench.cmd_globusput(
@@ -324,6 +402,25 @@ def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload
         chosen["globusput per file"] = bench.cmd_per_file
     chosen["python requests floor"] = bench.cmd_requests_floor
     if workload.total <= 1 << 10:
+        chosen["original one-file script"] = bench.cmd_original
+    return chosen
+
+
+def far_contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload, Path], str]]:
+    """Placement modes against curl and the floor, all under the latency model."""
+    chosen: dict[str, Callable[[Workload, Path], str]] = {
+        "globusput": bench.cmd_globusput,
+        "globusput --no-atomic": lambda w, f: bench.cmd_globusput(w, f, ("--no-atomic",)),
+    }
+    if len(workload.files) <= 200:  # one rename per file: minutes for thousands of files
+        chosen["globusput --atomic"] = lambda w, f: bench.cmd_globusput(w, f, ("--atomic",))
+    if not workload.premade:
+        chosen["globusput --whole-folder"] = lambda w, f: bench.cmd_globusput(
+            w, f, ("--whole-folder",)
+        )
+    chosen["curl (folders made beforehand)"] = bench.cmd_curl
+    chosen["floor"] = bench.cmd_floor
+    if len(workload.files) == 1:
         chosen["original one-file script"] = bench.cmd_original
     return chosen
 
@@ -368,7 +465,9 @@ def main() -> int:
             table = {name: Row(workload, name) for name in candidates}
             for rep in range(args.reps):
                 for name, command in candidates.items():  # alternating: A B C A B C
-                    table[name].runs.append(bench.measure(partial(command, workload, folder)))
+                    build = partial(command, workload, folder)
+                    new_root = name.endswith("--whole-folder")
+                    table[name].runs.append(bench.measure(build, workload, new_root))
                     bench.verify(workload, folder)
                 print(f"{workload.name}: repetition {rep + 1} of {args.reps} done", flush=True)
             rows += table.values()

@@ -13,17 +13,17 @@ import queue
 import signal
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from globusput.layout import PlannedUpload, upload_order
 from globusput.progress import Progress
 from globusput.session import abort_transfers
-from globusput.upload import Outcome, sha256_of
+from globusput.upload import FolderPending, Outcome, sha256_of
 
 if TYPE_CHECKING:
-    from globusput.collection import Collection, RemoteEntry
+    from globusput.collection import Collection, FolderState, RemoteEntry
     from globusput.report import Reporter
     from globusput.selection import LocalFile
     from globusput.upload import Uploader
@@ -94,6 +94,9 @@ class Batch:
         self._lock = threading.Lock()
         self._left: dict[str, int] = {}  #: files still to finish, per listed folder
         self._waiting: dict[str, list[tuple[int, Outcome]]] = {}
+        self._making: dict[str, Future[FolderState]] = {}  #: folders asked of Transfer
+        self._outstanding = 0  #: files not yet uploaded (or failed), deferred ones included
+        self._checking = 0  #: folder checks under way
 
     def run(self) -> tuple[list[Outcome], int]:
         received: list[int] = []
@@ -163,24 +166,34 @@ class Batch:
         done: queue.SimpleQueue[tuple[int, Outcome]],
         results: dict[int, Outcome],
     ) -> None:
-        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        """Upload workers, plus a few threads for Transfer (folders, listings) so that no
+        upload waits on a call that takes most of a second."""
+        todo: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()
         for index in indexes:
-            todo.put(index)
+            todo.put((index, True))
+        self._outstanding = len(indexes)
+        transfer = ThreadPoolExecutor(LIST_WORKERS, thread_name_prefix="transfer")
 
         def worker() -> None:
             while not self.cancel.is_set():
                 try:
-                    index = todo.get_nowait()
+                    index, may_defer = todo.get(timeout=0.1)
                 except queue.Empty:
-                    return
-                item = self.plan[index]
-                listed = _folder(item) in self._left
-                outcome = self.uploader.upload(item, check_size=self.check_sizes and not listed)
-                if not listed:
-                    done.put((index, outcome))
+                    with self._lock:
+                        if self._outstanding == 0:
+                            return
                     continue
-                for finished in self._finish_in_folder(index, outcome):
-                    done.put(finished)
+                item = self.plan[index]
+                if may_defer and self._waits_for_folder(index, todo, transfer):
+                    continue
+                listed = _folder(item) in self._left
+                check_size = self.check_sizes and not listed
+                try:
+                    outcome = self.uploader.upload(item, check_size, may_defer)
+                except FolderPending as pending:
+                    self._make_folder_then_retry(pending, index, todo, done, transfer)
+                    continue
+                self._complete(index, outcome, done, transfer)
 
         # plain queues, not futures: waiting on thousands of futures costs O(n) per wake-up
         workers = [
@@ -189,33 +202,112 @@ class Batch:
         ]
         for thread in workers:
             thread.start()
-        while len(results) < len(self.plan):
-            try:
-                index, outcome = done.get(timeout=0.25)  # wakes up for signals, too
-            except queue.Empty:
-                if not any(thread.is_alive() for thread in workers) and done.empty():
-                    break
-                continue
-            results[index] = outcome
-            if outcome.error != "cancelled":
-                self.reporter.outcome(outcome)
-        for thread in workers:
-            thread.join()
+        try:
+            while len(results) < len(self.plan):
+                try:
+                    index, outcome = done.get(timeout=0.25)  # wakes up for signals, too
+                except queue.Empty:
+                    idle = not any(thread.is_alive() for thread in workers)
+                    if idle and not self._checking and done.empty():
+                        break
+                    continue
+                results[index] = outcome
+                if outcome.error != "cancelled":
+                    self.reporter.outcome(outcome)
+        finally:
+            for thread in workers:
+                thread.join()
+            transfer.shutdown(wait=True, cancel_futures=True)
+        while not done.empty():
+            index, outcome = done.get()
+            results.setdefault(index, outcome)
         with self._lock:  # interrupted before their folder was listed: stored, not checked
             for waiting in self._waiting.values():
                 for index, outcome in waiting:
                     results.setdefault(index, outcome)
 
-    def _finish_in_folder(self, index: int, outcome: Outcome) -> list[tuple[int, Outcome]]:
+    # -- folders: made by the Transfer threads while uploads go on elsewhere --------------
+    def _waits_for_folder(
+        self, index: int, todo: queue.SimpleQueue[tuple[int, bool]], pool: ThreadPoolExecutor
+    ) -> bool:
+        """A file whose folder is being made joins the files waiting for it."""
+        folder = _folder(self.plan[index])
+        with self._lock:
+            making = self._making.get(folder)
+            if making is None or making.done():
+                return False
+        self._make_folder_then_retry(FolderPending(folder), index, todo, None, pool)
+        return True
+
+    def _make_folder_then_retry(
+        self,
+        pending: FolderPending,
+        index: int,
+        todo: queue.SimpleQueue[tuple[int, bool]],
+        done: queue.SimpleQueue[tuple[int, Outcome]] | None,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        folder = pending.folder
+        with self._lock:
+            making = self._making.get(folder)
+            if making is None:
+                making = self._making[folder] = pool.submit(self.collection.make_folder, folder)
+
+        def then(made: Future[FolderState]) -> None:
+            """The folder was missing: send the file again. It was there all along: the
+            PUT's failure was the answer. Either way no more deferring: a failure to make
+            the folder then lands on the file, with its message."""
+            created = made.exception() is None and made.result() == "created"
+            if pending.failure is None or created or done is None:
+                todo.put((index, False))
+                return
+            item = self.plan[index]
+            self.uploader.progress.done(item)
+            self._complete(index, self.uploader.failed(item, pending.failure), done, pool)
+
+        making.add_done_callback(then)
+
+    def _complete(
+        self,
+        index: int,
+        outcome: Outcome,
+        done: queue.SimpleQueue[tuple[int, Outcome]],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        with self._lock:
+            self._outstanding -= 1
+        if _folder(outcome.item) in self._left:
+            self._finish_in_folder(index, outcome, done, pool)
+        else:
+            done.put((index, outcome))
+
+    # -- after: one listing per busy folder ---------------------------------------------------
+    def _finish_in_folder(
+        self,
+        index: int,
+        outcome: Outcome,
+        done: queue.SimpleQueue[tuple[int, Outcome]],
+        pool: ThreadPoolExecutor,
+    ) -> None:
         """Hold a listed folder's outcomes until its last file is done, then check them all."""
         folder = _folder(outcome.item)
         with self._lock:
             self._waiting.setdefault(folder, []).append((index, outcome))
             self._left[folder] -= 1
             if self._left[folder] or self.cancel.is_set():
-                return []
+                return
             finished = self._waiting.pop(folder)
-        return self._check_folder(folder, finished)
+            self._checking += 1
+
+        def check() -> None:
+            try:
+                for checked in self._check_folder(folder, finished):
+                    done.put(checked)
+            finally:
+                with self._lock:
+                    self._checking -= 1
+
+        pool.submit(check)
 
     def _check_folder(
         self, folder: str, finished: list[tuple[int, Outcome]]

@@ -73,6 +73,20 @@ class _Retryable(Exception):
         return self.response.status_code if self.response is not None else None
 
 
+class FolderPending(Exception):
+    """The file's folder has to be made first: try the file again once it is.
+
+    Raised instead of waiting, so that a worker moves on to files whose folders exist while
+    Transfer (far away) makes this one.
+    """
+
+    def __init__(self, folder: str, failure: Exception | None = None) -> None:
+        super().__init__(folder)
+        self.folder = folder
+        #: the PUT's own failure, final unless the folder really was missing
+        self.failure = failure if isinstance(failure, _Permanent) else None
+
+
 class _Permanent(Exception):
     def __init__(self, reason: str, auth: bool = False, status: int | None = None) -> None:
         super().__init__(reason)
@@ -114,48 +128,58 @@ class Uploader:
         self.progress = progress
 
     # -- one file ---------------------------------------------------------------------------
-    def upload(self, item: PlannedUpload, check_size: bool) -> Outcome:
+    def upload(self, item: PlannedUpload, check_size: bool, may_defer: bool = False) -> Outcome:
         """PUT one file into place; ``check_size`` asks the server for the stored size after
-        each PUT (HEAD), where a folder listing will not check it later."""
+        each PUT (HEAD), where a folder listing will not check it later. With ``may_defer``
+        a folder not known to exist raises :class:`FolderPending` instead of being made."""
         started = time.monotonic()
-        outcome = Outcome(item, "failed")
         try:
-            outcome.sha256, outcome.attempts = self._upload(item, check_size)
-            outcome.status = "uploaded"
-        except _Permanent as exc:
-            outcome.error, outcome.auth_failure = str(exc), exc.auth
-        except AuthError as exc:
-            outcome.error, outcome.auth_failure = str(exc), True
-        except GlobusputError as exc:  # a Transfer failure while making this file's folder
-            outcome.error = str(exc)
-        except Cancelled:
-            outcome.error = "cancelled"
-        except OSError as exc:
-            outcome.error = f"cannot read {item.source.path}: {exc.strerror or exc}"
+            sha256, attempts = self._upload(item, check_size, may_defer)
+            outcome = Outcome(item, "uploaded", sha256=sha256, attempts=attempts)
+        except (_Permanent, GlobusputError, Cancelled, OSError) as exc:
+            outcome = self.failed(item, exc)
         outcome.seconds = time.monotonic() - started
         self.progress.done(item)
         return outcome
 
-    def _upload(self, item: PlannedUpload, check_size: bool) -> tuple[str, int]:
+    def failed(self, item: PlannedUpload, exc: Exception) -> Outcome:
+        """The outcome of a file given up with ``exc``."""
+        outcome = Outcome(item, "failed", error=str(exc))
+        if isinstance(exc, _Permanent):
+            outcome.auth_failure = exc.auth
+        elif isinstance(exc, AuthError):
+            outcome.auth_failure = True
+        elif isinstance(exc, Cancelled):
+            outcome.error = "cancelled"
+        elif isinstance(exc, OSError):
+            outcome.error = f"cannot read {item.source.path}: {exc.strerror or exc}"
+        # other GlobusputErrors: a Transfer failure while making this file's folder
+        return outcome
+
+    def _upload(self, item: PlannedUpload, check_size: bool, may_defer: bool) -> tuple[str, int]:
         folder = posixpath.dirname(item.remote_path)
         if (
             self.make_folders
             and item.source.size > PROBE_LIMIT
             and not self.collection.folder_known(folder)
         ):
+            if may_defer:
+                raise FolderPending(folder)
             self.collection.make_folder(folder)
         renames = self.placement.renames(item)
         target_path = self.placement.temporary_path(item) if renames else item.remote_path
         target_url = url_for(item.base_url, target_path)
         partial: list[bool] = []  # set when an attempt may have left a truncated file
         try:
-            sha256, attempts = self._put_with_retries(item, target_url, partial, check_size)
+            sha256, attempts = self._put_with_retries(
+                item, target_url, partial, check_size, may_defer
+            )
             if renames:
                 self.placement.move_into_place(item, target_path, self._discard)
         except PlacementFailed as exc:
             self._discard(target_url)
             if exc.auth and not self.collection.filesystem_ops:
-                return self._upload(item, check_size)  # rename refused: in place, once more
+                return self._upload(item, check_size, False)  # rename refused: in place
             raise _Permanent(str(exc), auth=exc.auth) from None
         except BaseException:
             # never leave a truncated file under a name: the temporary one always goes, the
@@ -166,7 +190,12 @@ class Uploader:
         return sha256, attempts
 
     def _put_with_retries(
-        self, item: PlannedUpload, url: str, partial: list[bool], check_size: bool
+        self,
+        item: PlannedUpload,
+        url: str,
+        partial: list[bool],
+        check_size: bool,
+        may_defer: bool,
     ) -> tuple[str, int]:
         retry = Retry(
             total=self.retries,
@@ -195,6 +224,9 @@ class Uploader:
             except (_Permanent, _Retryable) as exc:
                 if not folder_checked and exc.status in FOLDER_HINTS:
                     folder_checked = True  # once: a folder made now stays made
+                    folder = posixpath.dirname(item.remote_path)
+                    if may_defer and self.make_folders and not self.collection.folder_known(folder):
+                        raise FolderPending(folder, exc) from None
                     if self._made_missing_folder(item):
                         continue
                 if isinstance(exc, _Permanent):

@@ -245,3 +245,20 @@ def test_interrupted_runs_leave_no_partial_file(run: Runner, mode: tuple[str, ..
     assert not any("big.bin" in path for path in stored)
     if mode == ("--whole-folder",):
         assert not (run.collection.root / "rel" / "1.0").exists()
+
+
+def test_a_refusal_in_an_existing_busy_folder_stays_with_its_file(run: Runner) -> None:
+    """403 may mean "no such folder": Transfer says the folder exists, so the 403 stands,
+    for that file alone, and the folder's other files are still checked by one listing."""
+    run.remote_folder("/v")
+    for n in range(10):  # 4.bin the smallest: the folder's first PUT
+        run.write(f"v/{n}.bin", bytes([n]) * (100 if n == 4 else 300))
+    run.standin.add_fault("status", path="/v/4.bin", status=403)
+    result = run("--concurrency", "1", "--manifest", "m.json", "v/*.bin", "/v/", run.collection_id)
+    assert result.returncode == 3, result.output
+    assert "v/4.bin: permission denied (403)" in result.stderr
+    assert set(run.tree()) == {f"/v/{n}.bin" for n in range(10) if n != 4}
+    counts = run.standin.counts
+    assert (counts["transfer.mkdir"], counts["transfer.ls"], counts["data.PUT"]) == (1, 1, 10)
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert [f["status"] for f in manifest["files"]].count("uploaded") == 9
