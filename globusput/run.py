@@ -93,13 +93,13 @@ def _upload_online(
     from globusput.pacing import TransferPacing
     from globusput.userlogin import native_app_authorizers
 
+    pacing = TransferPacing()
     if settings.has_client_credentials:
         authorizers = confidential_client_authorizers(settings)
     else:
-        authorizers = native_app_authorizers(settings, reporter)
+        authorizers = native_app_authorizers(settings, reporter, pacing)
     for token in authorizers.tokens:
         reporter.add_secret(token)
-    pacing = TransferPacing()
     transfer = pacing.client(authorizer=authorizers.transfer)
     collection = Collection(transfer, settings.collection_id, authorizers.identity, reporter.warn)
     try:

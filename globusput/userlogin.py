@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from globus_sdk.globus_app import GlobusAppConfig
 
     from globusput.auth import Authorizers
+    from globusput.pacing import TransferPacing
     from globusput.report import Reporter
     from globusput.settings import Settings
 
@@ -123,7 +124,9 @@ def login(app: globus_sdk.UserApp, settings: Settings, reporter: Reporter, why: 
     token_file(settings.native_client_id).chmod(0o600)
 
 
-def native_app_authorizers(settings: Settings, reporter: Reporter) -> Authorizers:
+def native_app_authorizers(
+    settings: Settings, reporter: Reporter, pacing: TransferPacing
+) -> Authorizers:
     """Tokens for Transfer and the collection, logging in (or adding consent) if needed."""
     import globus_sdk
     from globus_sdk.scopes import GCSCollectionScopes, Scope, TransferScopes
@@ -134,7 +137,7 @@ def native_app_authorizers(settings: Settings, reporter: Reporter) -> Authorizer
     collection = str(settings.collection_id)
     scopes = GCSCollectionScopes(collection)
     app = user_app(settings, reporter)
-    transfer = globus_sdk.TransferClient(app=app)
+    transfer = pacing.client(app=app)
     data_access = Scope(TransferScopes.all.scope_string).with_dependency(scopes.data_access)
 
     def mapped() -> bool | None:

@@ -175,7 +175,7 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
 
 
 def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
-    setup.standin.add_fault("status", status=403, path="*pkg-1.0*")
+    setup.standin.add_fault("status", status=403, path="*pkg-1.0*", times=99)
     env = _runner_env(
         {
             "client-id": setup.client_id,
