@@ -1,9 +1,10 @@
-"""Moving bytes: streamed, hashed PUTs with retries and verification.
+"""Moving bytes: one file's streamed, hashed PUT, with retries and a read-back of its size.
 
-Every outcome a user could mistake for success is a failure here: a redirect (the token was not
-accepted), a 2xx carrying an HTML page (a step-up login), a stored size that differs from the
-local one. Transient faults are retried under urllib3's :class:`~urllib3.util.Retry` policy
-(jittered exponential backoff, ``Retry-After``), re-reading the file from disk each time.
+What each answer means is :mod:`globusput.answers`'s to say; a stored size that differs from the
+local one is a failure too. Transient faults are retried under urllib3's
+:class:`~urllib3.util.Retry` policy (jittered exponential backoff, ``Retry-After``), re-reading the
+file from disk each time. An answer that may mean "no such folder" has the folder made (once per
+run, by Transfer) and the file sent again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ import requests
 from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
+from globusput.answers import (
+    FOLDER_HINTS,
+    Permanent,
+    Retryable,
+    Unauthorized,
+    describe,
+    judge,
+    permission_message,
+)
 from globusput.body import Cancelled, FileChanged, HashingReader
 from globusput.errors import AuthError, GlobusputError
 from globusput.layout import PlannedUpload, url_for
@@ -34,14 +44,9 @@ if TYPE_CHECKING:
 
 Status = Literal["uploaded", "skipped", "failed", "planned"]
 
-#: Statuses that say "try again later" rather than "this will never work".
-TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: Local and server clocks may differ this much when judging a stored copy's age.
 CLOCK_SLACK = 60.0
 MAX_RETRY_AFTER = 300.0
-#: Answers that may mean "the folder is missing": servers disagree (WebDAV 409, nginx 500,
-#: others 404, 405 or 403), and Globus does not document its own.
-FOLDER_HINTS = frozenset({403, 404, 405, 409, 500})
 #: Up to this size a file's own PUT finds out whether its folder exists; bigger files ask
 #: Transfer first rather than send megabytes into a folder that may not be there.
 PROBE_LIMIT = 4 << 20
@@ -58,21 +63,6 @@ class Outcome:
     seconds: float = 0.0
 
 
-class _Retryable(Exception):
-    """An attempt failed in a way worth repeating."""
-
-    def __init__(
-        self, reason: str, response: requests.Response | None = None, unknown_outcome: bool = False
-    ) -> None:
-        super().__init__(reason)
-        self.response = response
-        self.unknown_outcome = unknown_outcome  #: the server may have stored the file anyway
-
-    @property
-    def status(self) -> int | None:
-        return self.response.status_code if self.response is not None else None
-
-
 class FolderPending(Exception):
     """The file's folder has to be made first: try the file again once it is.
 
@@ -84,14 +74,7 @@ class FolderPending(Exception):
         super().__init__(folder)
         self.folder = folder
         #: the PUT's own failure, final unless the folder really was missing
-        self.failure = failure if isinstance(failure, _Permanent) else None
-
-
-class _Permanent(Exception):
-    def __init__(self, reason: str, auth: bool = False, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.auth = auth
-        self.status = status
+        self.failure = failure if isinstance(failure, Permanent) else None
 
 
 class Uploader:
@@ -136,7 +119,7 @@ class Uploader:
         try:
             sha256, attempts = self._upload(item, check_size, may_defer)
             outcome = Outcome(item, "uploaded", sha256=sha256, attempts=attempts)
-        except (_Permanent, GlobusputError, Cancelled, OSError) as exc:
+        except (Permanent, GlobusputError, Cancelled, OSError) as exc:
             outcome = self.failed(item, exc)
         outcome.seconds = time.monotonic() - started
         self.progress.done(item)
@@ -145,7 +128,7 @@ class Uploader:
     def failed(self, item: PlannedUpload, exc: Exception) -> Outcome:
         """The outcome of a file given up with ``exc``."""
         outcome = Outcome(item, "failed", error=str(exc))
-        if isinstance(exc, _Permanent):
+        if isinstance(exc, Permanent):
             outcome.auth_failure = exc.auth
         elif isinstance(exc, AuthError):
             outcome.auth_failure = True
@@ -180,7 +163,7 @@ class Uploader:
             self._discard(target_url)
             if exc.auth and not self.collection.filesystem_ops:
                 return self._upload(item, check_size, False)  # rename refused: in place
-            raise _Permanent(str(exc), auth=exc.auth) from None
+            raise Permanent(str(exc), auth=exc.auth) from None
         except BaseException:
             # never leave a truncated file under a name: the temporary one always goes, the
             # final one when an interrupted attempt may have cut it short
@@ -215,13 +198,15 @@ class Uploader:
                 sha256 = self._attempt(item, url, partial, check_size)
                 self.collection.note_folder(posixpath.dirname(item.remote_path))
                 return sha256, attempts
-            except _Unauthorized as exc:
+            except Unauthorized as exc:
                 if renewed or not self.authorizer.renew(exc.generation):
-                    raise _Permanent(self._permission_message(item, 401), auth=True) from None
+                    raise Permanent(
+                        permission_message(item, 401, self.identity, self.collection.id), auth=True
+                    ) from None
                 renewed = True
                 self.debug(f"{item.source.path}: token was refused (401), renewed it, repeating")
                 continue
-            except (_Permanent, _Retryable) as exc:
+            except (Permanent, Retryable) as exc:
                 if not folder_checked and exc.status in FOLDER_HINTS:
                     folder_checked = True  # once: a folder made now stays made
                     folder = posixpath.dirname(item.remote_path)
@@ -229,7 +214,7 @@ class Uploader:
                         raise FolderPending(folder, exc) from None
                     if self._made_missing_folder(item):
                         continue
-                if isinstance(exc, _Permanent):
+                if isinstance(exc, Permanent):
                     raise
                 if self.cancel.is_set():
                     raise Cancelled from None
@@ -243,7 +228,7 @@ class Uploader:
                         error=None if exc.response is not None else exc,
                     )
                 except MaxRetryError:
-                    raise _Permanent(f"{exc} (gave up after {attempts} attempts)") from None
+                    raise Permanent(f"{exc} (gave up after {attempts} attempts)") from None
                 delay = retry.get_backoff_time()
                 if exc.response is not None:
                     delay = max(
@@ -310,7 +295,7 @@ class Uploader:
             response, generation = self._request("PUT", url, body)
         except FileChanged as exc:
             partial.append(True)
-            raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+            raise Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         except Cancelled:
             partial.append(body.sent > 0)
             raise
@@ -319,69 +304,35 @@ class Uploader:
             if self.cancel.is_set():
                 raise Cancelled from None
             if "certificate verify failed" in str(exc).lower():
-                raise _Permanent(
+                raise Permanent(
                     f"TLS verification of {item.base_url} failed: if the collection uses "
                     "a private CA, point GLOBUS_SDK_VERIFY_SSL or REQUESTS_CA_BUNDLE at "
                     "its certificate bundle"
                 ) from None
-            raise _Retryable(_describe(exc), unknown_outcome=body.sent == size) from None
+            raise Retryable(describe(exc), unknown_outcome=body.sent == size) from None
         try:
             body.finish()
         except FileChanged as exc:
             partial.append(True)
-            raise _Permanent(f"{item.source.path} changed while uploading: {exc}") from None
+            raise Permanent(f"{item.source.path} changed while uploading: {exc}") from None
         self.debug(f"PUT {url} -> {response.status_code}")
-        self._judge(item, response, generation)
+        judge(item, response, generation, self.identity, self.collection.id)
         if check_size:
             self._verify(item, url)
         return body.hexdigest()
 
-    def _judge(self, item: PlannedUpload, response: requests.Response, generation: int) -> None:
-        """Turn an answer into success, a retry, or a permanent failure."""
-        status = response.status_code
-        if 200 <= status < 300:
-            if looks_like_html(response):
-                raise _Permanent(
-                    f"the server answered {status} with an HTML page instead of storing the file: "
-                    "the collection wants an interactive (step-up) login; use an identity that "
-                    "satisfies its authentication policy",
-                    auth=True,
-                )
-            return
-        if 300 <= status < 400:
-            raise _Permanent(
-                f"redirected ({status}) to a login page: the collection did not accept the token "
-                f"for {self.identity}; check that the collection id is right and that identity "
-                "has access",
-                auth=True,
-            )
-        if status == 401:
-            raise _Unauthorized(generation)
-        if status == 403:
-            raise _Permanent(self._permission_message(item, status), auth=True, status=status)
-        if status in TRANSIENT_STATUSES or (status == 404 and _endpoint_error(response)):
-            raise _Retryable(f"server answered {status}", response=response)
-        if status in (404, 405, 409):
-            raise _Permanent(
-                f"the server refused the file ({status}): the folder "
-                f"{posixpath.dirname(item.remote_path)}/ is missing or {item.remote_path} is "
-                "a folder; leave folder creation on (no --no-mkdir) or create it first",
-                status=status,
-            )
-        raise _Permanent(f"the server answered {status} {response.reason}", status=status)
-
     def _verify(self, item: PlannedUpload, url: str) -> None:
         size = self._remote_size(item, url)[0]
         if size is None:
-            raise _Retryable("the stored file could not be found right after the upload")
+            raise Retryable("the stored file could not be found right after the upload")
         if size != item.source.size:
-            raise _Retryable(f"stored size {size} differs from local size {item.source.size}")
+            raise Retryable(f"stored size {size} differs from local size {item.source.size}")
 
     def stored_size_problem(self, item: PlannedUpload) -> str | None:
         """None when the server holds ``item`` at its local size, else what is wrong."""
         try:
             self._verify(item, item.url)
-        except _Retryable as exc:
+        except Retryable as exc:
             return str(exc)
         return None
 
@@ -389,7 +340,7 @@ class Uploader:
         """After an unknown outcome: is this very upload already there? Then do not resend."""
         try:
             size, modified = self._remote_size(item, url)
-        except _Retryable:
+        except Retryable:
             return False
         fresh = modified is not None and modified >= started - CLOCK_SLACK
         if size == item.source.size and fresh:
@@ -402,12 +353,12 @@ class Uploader:
         try:
             response, _ = self._request("HEAD", url)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(_describe(exc)) from None
+            raise Retryable(describe(exc)) from None
         self.debug(f"HEAD {url} -> {response.status_code}")
         if response.status_code == 404:
             return None, None
         if response.status_code != 200 or "Content-Length" not in response.headers:
-            raise _Retryable(f"checking the stored size answered {response.status_code}")
+            raise Retryable(f"checking the stored size answered {response.status_code}")
         modified = response.headers.get("Last-Modified")
         parsed = email.utils.parsedate_to_datetime(modified).timestamp() if modified else None
         return int(response.headers["Content-Length"]), parsed
@@ -417,42 +368,6 @@ class Uploader:
             self._request("DELETE", url)
         except (requests.RequestException, AuthError):
             self.debug(f"could not remove {url}")
-
-    def _permission_message(self, item: PlannedUpload, status: int) -> str:
-        return (
-            f"permission denied ({status}): {self.identity} needs write access to "
-            f"{posixpath.dirname(item.remote_path)}/ on collection {self.collection.id}; "
-            "grant it through the collection's sharing settings (guest collection) or an "
-            "identity mapping (mapped collection)"
-        )
-
-
-class _Unauthorized(Exception):
-    def __init__(self, generation: int) -> None:
-        super().__init__("401")
-        self.generation = generation
-
-
-def looks_like_html(response: requests.Response) -> bool:
-    """A non-empty HTML body on a 2xx is a login page, not an acknowledgement."""
-    head = response.content[:512].lstrip().lower()
-    if not head:
-        return False
-    return "html" in response.headers.get("Content-Type", "").lower() or head.startswith(
-        (b"<!doctype", b"<html", b"<head", b"<script")
-    )
-
-
-def _endpoint_error(response: requests.Response) -> bool:
-    """GCS answers some backend faults as 404 naming ENDPOINT_ERROR; those are transient."""
-    text = response.content[:4096]
-    return b"ENDPOINT_ERROR" in text or b"GCS Manager Internal Error" in text
-
-
-def _describe(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timed out waiting for the server"
-    return "connection failed or was reset"
 
 
 def sha256_of(path: str) -> str:

@@ -261,13 +261,19 @@ class ServicesHandler(Handler):
             elif operation == "mkdir":
                 self._mkdir(collection, token, str(_json(body).get("path", "")), path)
             else:
-                self._stat_or_ls(collection, token, query.get("path", ["/"])[0], operation, path)
+                self._stat_or_ls(collection, token, query, operation, path)
         except ValueError as exc:
             self._error(400, "ClientError.BadRequest", str(exc), path)
 
     def _stat_or_ls(
-        self, collection: Collection, token: Token, cpath: str, operation: str, resource: str
+        self,
+        collection: Collection,
+        token: Token,
+        query: dict[str, list[str]],
+        operation: str,
+        resource: str,
     ) -> None:
+        cpath = query.get("path", ["/"])[0]
         cpath = unquote(cpath)
         if not collection.allows(token.username, cpath):
             self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
@@ -289,7 +295,13 @@ class ServicesHandler(Handler):
                 resource,
             )
             return
-        entries = [_file_entry(child) for child in sorted(target.iterdir())]
+        # hidden entries only when asked for (stricter than a default that shows them), and
+        # pages as Transfer serves them: offset and limit, at most 100,000 entries
+        hidden = query.get("show_hidden", ["false"])[0].lower() in ("true", "1")
+        children = [c for c in sorted(target.iterdir()) if hidden or not c.name.startswith(".")]
+        offset = int(query.get("offset", ["0"])[0])
+        limit = min(int(query.get("limit", ["100000"])[0]), 100000)
+        entries = [_file_entry(child) for child in children[offset : offset + limit]]
         self.send_json(
             200,
             {
@@ -298,7 +310,9 @@ class ServicesHandler(Handler):
                 "path": cpath,
                 "endpoint": collection.id,
                 "length": len(entries),
-                "total": len(entries),
+                "total": len(children),
+                "offset": offset,
+                "limit": limit,
             },
         )
 

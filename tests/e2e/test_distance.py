@@ -262,3 +262,16 @@ def test_a_refusal_in_an_existing_busy_folder_stays_with_its_file(run: Runner) -
     assert (counts["transfer.mkdir"], counts["transfer.ls"], counts["data.PUT"]) == (1, 1, 10)
     manifest = json.loads((run.workspace / "m.json").read_text())
     assert [f["status"] for f in manifest["files"]].count("uploaded") == 9
+
+
+def test_listing_checks_see_dotfiles(run: Runner) -> None:
+    """The check asks Transfer for hidden entries too; otherwise dotfiles would be re-sent."""
+    run.remote_folder("/h")
+    names = [".env.example", ".nojekyll", *(f"page{n}.html" for n in range(8))]
+    for name in names:
+        run.write(f"site/{name}", name)
+    result = run("--include-hidden", "--base-dir", "site", "site", "/h/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {f"/h/{name}": name.encode() for name in names}
+    counts = run.standin.counts
+    assert (counts["transfer.ls"], counts["data.PUT"], counts["data.HEAD"]) == (1, 10, 0)

@@ -1,0 +1,75 @@
+"""What a collection's answer to a PUT means, decided without a network."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import pytest
+import requests
+
+from globusput.answers import Permanent, Retryable, Unauthorized, judge
+from globusput.layout import PlannedUpload
+from globusput.selection import LocalFile
+
+ITEM = PlannedUpload(LocalFile("a.whl", PurePosixPath("a.whl"), 3), "/r/a.whl", "https://x")
+WHO = "c@clients.auth.globus.org"
+
+
+def answer(status: int, body: bytes = b"", content_type: str = "") -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    if content_type:
+        response.headers["Content-Type"] = content_type
+    return response
+
+
+def test_an_empty_2xx_is_success() -> None:
+    judge(ITEM, answer(200), 0, WHO, "coll")
+    judge(ITEM, answer(201, b"created"), 0, WHO, "coll")
+
+
+@pytest.mark.parametrize(
+    ("response", "words"),
+    [
+        (answer(200, b"<!DOCTYPE html><html>login</html>"), "HTML page"),
+        (answer(200, b"  <script>location='x'</script>"), "HTML page"),
+        (answer(200, b"please log in", "text/html; charset=utf-8"), "HTML page"),
+        (answer(302), "redirected (302) to a login page"),
+        (answer(403), f"permission denied (403): {WHO} needs write access to /r/"),
+    ],
+)
+def test_login_pages_and_refusals_are_authentication_failures(
+    response: requests.Response, words: str
+) -> None:
+    with pytest.raises(Permanent, match=re.escape(words)) as caught:
+        judge(ITEM, response, 0, WHO, "coll")
+    assert caught.value.auth
+
+
+def test_401_asks_for_a_renewed_token_of_that_generation() -> None:
+    with pytest.raises(Unauthorized) as caught:
+        judge(ITEM, answer(401), 7, WHO, "coll")
+    assert caught.value.generation == 7
+
+
+@pytest.mark.parametrize("status", [408, 425, 429, 500, 502, 503, 504])
+def test_transient_statuses_are_retried(status: int) -> None:
+    with pytest.raises(Retryable) as caught:
+        judge(ITEM, answer(status), 0, WHO, "coll")
+    assert caught.value.status == status
+
+
+def test_a_gcs_backend_fault_404_is_transient_a_plain_404_is_not() -> None:
+    body = b'{"code": "ENDPOINT_ERROR", "message": "GCS Manager Internal Error"}'
+    with pytest.raises(Retryable):
+        judge(ITEM, answer(404, body), 0, WHO, "coll")
+    with pytest.raises(Permanent, match=r"the folder /r/ is missing or /r/a\.whl is a folder"):
+        judge(ITEM, answer(404, b"Not Found"), 0, WHO, "coll")
+
+
+def test_anything_else_is_final_and_keeps_its_status() -> None:
+    with pytest.raises(Permanent, match="answered 418") as caught:
+        judge(ITEM, answer(418), 0, WHO, "coll")
+    assert caught.value.status == 418 and not caught.value.auth
