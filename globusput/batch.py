@@ -267,6 +267,7 @@ class Batch:
 
         making.add_done_callback(then)
 
+    # -- after: one listing per busy folder ---------------------------------------------------
     def _complete(
         self,
         index: int,
@@ -274,24 +275,14 @@ class Batch:
         done: queue.SimpleQueue[tuple[int, Outcome]],
         pool: ThreadPoolExecutor,
     ) -> None:
-        with self._lock:
-            self._outstanding -= 1
-        if _folder(outcome.item) in self._left:
-            self._finish_in_folder(index, outcome, done, pool)
-        else:
-            done.put((index, outcome))
-
-    # -- after: one listing per busy folder ---------------------------------------------------
-    def _finish_in_folder(
-        self,
-        index: int,
-        outcome: Outcome,
-        done: queue.SimpleQueue[tuple[int, Outcome]],
-        pool: ThreadPoolExecutor,
-    ) -> None:
-        """Hold a listed folder's outcomes until its last file is done, then check them all."""
+        """A file is done; a listed folder's outcomes wait for its last file, then are checked
+        together, on a Transfer thread."""
         folder = _folder(outcome.item)
         with self._lock:
+            self._outstanding -= 1
+            if folder not in self._left:
+                done.put((index, outcome))
+                return
             self._waiting.setdefault(folder, []).append((index, outcome))
             self._left[folder] -= 1
             if self._left[folder] or self.cancel.is_set():

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -101,6 +102,16 @@ class Settings(BaseSettings):
             raise ValueError("is empty; set it to the client secret from Globus")
         return value
 
+    @field_validator("mkdir")
+    @classmethod
+    def _whole_folder_makes_folders(cls, value: bool, info: ValidationInfo) -> bool:
+        if not value and info.data.get("whole_folder"):
+            raise ValueError(
+                "cannot be false with GLOBUSPUT_WHOLE_FOLDER (--whole-folder), which makes a "
+                "staging folder: drop one of the two"
+            )
+        return value
+
     @field_validator("destination")
     @classmethod
     def _destination_not_blank(cls, value: str | None) -> str | None:
@@ -116,15 +127,6 @@ class Settings(BaseSettings):
         client_id, secret = read_client_config(self.client_config)
         self.client_id = client_id
         self.client_secret = SecretStr(secret)
-        return self
-
-    @model_validator(mode="after")
-    def _whole_folder_makes_folders(self) -> Settings:
-        if self.whole_folder and not self.mkdir:
-            raise ValueError(
-                "GLOBUSPUT_WHOLE_FOLDER (--whole-folder) creates a staging folder: it cannot "
-                "be combined with GLOBUSPUT_MKDIR=false (--no-mkdir)"
-            )
         return self
 
     @property

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote
 
 import requests
 from urllib3.exceptions import MaxRetryError
@@ -357,11 +358,22 @@ class Uploader:
         self.debug(f"HEAD {url} -> {response.status_code}")
         if response.status_code == 404:
             return None, None
-        if response.status_code != 200 or "Content-Length" not in response.headers:
+        if response.status_code != 200:
             raise Retryable(f"checking the stored size answered {response.status_code}")
+        if "Content-Length" not in response.headers:
+            return self._listed_size(item, url)  # a HEAD need not say: Transfer's listing does
         modified = response.headers.get("Last-Modified")
         parsed = email.utils.parsedate_to_datetime(modified).timestamp() if modified else None
         return int(response.headers["Content-Length"]), parsed
+
+    def _listed_size(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
+        path = unquote(url[len(item.base_url.rstrip("/")) :])
+        folder, name = posixpath.split(path)
+        try:
+            entry = (self.collection.listing(folder) or {}).get(name)
+        except GlobusputError as exc:
+            raise Retryable(f"the stored size could not be read: {exc}") from None
+        return (entry.size, entry.modified) if entry is not None else (None, None)
 
     def _discard(self, url: str) -> None:
         try:

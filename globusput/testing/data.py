@@ -141,11 +141,14 @@ class DataHandler(Handler):
             self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)
 
     def _put(self, cpath: str, fault: Fault | None) -> bool:
-        """Store the body; a PUT onto a folder or into a missing one is a 409, as WebDAV does."""
+        """Store the body; a PUT onto a folder or into a missing one is refused with the
+        collection's ``missing_folder_status`` (Globus does not document its answer)."""
         target = self.collection.fs_path(cpath)
         if target.is_dir() or not target.parent.is_dir():
             self.drain_body()
-            self.send(409, b"Conflict", "text/plain")
+            self.standin.record("refused.folder", path=cpath)  # not a data route: counted apart
+            status = self.collection.missing_folder_status
+            self.send(status, f"refused ({status})".encode(), "text/plain")
             return False
         if fault is not None and fault.kind == "truncate":
             self._store(cpath, limit=fault.after_bytes)
@@ -183,10 +186,15 @@ class DataHandler(Handler):
         }
         data = b"" if self.command == "HEAD" else target.read_bytes()
         if self.command == "HEAD":
+            if not self.collection.head_last_modified:
+                del headers["Last-Modified"]
             self.send_response(200)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(info.st_size))
+            if self.collection.head_content_length:
+                self.send_header("Content-Length", str(info.st_size))
+            else:
+                self.close_connection = True  # no length: the end of the answer is the close
             self.end_headers()
             return
         self.send(200, data, "application/octet-stream", headers)

@@ -72,6 +72,12 @@ class Collection:
     external_https: str | None = None
     rename_overwrites: bool = True
     mkdir_makes_parents: bool = False
+    #: the answer to a PUT into a missing folder or onto a folder: undocumented, so tests try
+    #: every plausible one (WebDAV's 409, 404, 405, 403, 500)
+    missing_folder_status: int = 409
+    #: whether a HEAD answer carries these headers (GCS's are undocumented)
+    head_content_length: bool = True
+    head_last_modified: bool = True
 
     @property
     def https_server(self) -> str | None:

@@ -34,6 +34,8 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
             "1KiB",
             "--only",
             "10 files",
+            "--only",
+            "far: 1 file",
             "--out",
             str(tmp_path),
         ],
@@ -53,3 +55,8 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
     ):
         assert contender in report
     assert "| globusput --version <= 0.25 s |" in report
+    # under the latency model: the original script's case needs no Transfer operation at all
+    far = "| far: 1 file, existing folder: <= 1 Transfer operation"
+    assert f"{far}, wall <= 1.3 x the original script | 0 operation(s);" in report
+    for contender in ("| globusput --atomic |", "| floor |", "| curl (folders made beforehand) |"):
+        assert contender in report

@@ -91,6 +91,17 @@ class Runner:
         self.outputs.append(proc.stdout + proc.stderr)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start globusput without waiting, to signal it or watch the collection meanwhile."""
+        return subprocess.Popen(
+            [GLOBUSPUT, *args],
+            cwd=self.workspace,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def stored(self, path: str) -> bytes:
         """What the collection holds at a collection path."""
         return self.collection.fs_path(path).read_bytes()

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 
 import pytest
 
-from .conftest import GLOBUSPUT, Runner
+from .conftest import Runner
 
 #: Shaped like the facts file's estimates, scaled down so the suite stays fast.
 LATENCY = {"auth": 0.02, "transfer": 0.03, "op": 0.08, "data": 0.005}
@@ -134,17 +133,6 @@ def test_a_short_file_found_by_the_listing_is_sent_again(run: Runner) -> None:
 # -- whole-folder publishing ----------------------------------------------------------------
 
 
-def _start(run: Runner, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [GLOBUSPUT, *args],
-        cwd=run.workspace,
-        env=run.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 STAGING = "/rel/.1.0.globusput-staging"
 
 
@@ -153,7 +141,7 @@ def test_whole_folder_appears_complete_or_not_at_all(run: Runner) -> None:
     run.remote_folder("/rel")
     run.standin.set_distance(LATENCY)
     run.standin.add_fault("slow", path="*/f3.bin", rate=20)
-    proc = _start(run, "--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    proc = run.start("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
     seen_staging = seen_partial = False
     while proc.poll() is None:  # a reader of the collection, looking at the folder meanwhile
         try:
@@ -229,7 +217,7 @@ def test_interrupted_runs_leave_no_partial_file(run: Runner, mode: tuple[str, ..
     run.write("out/big.bin", b"x" * 3_000_000)
     run.write("out/small.txt", b"small")
     run.standin.add_fault("slow", rate=300_000, path="*big.bin*", times=3)
-    proc = _start(run, *mode, "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    proc = run.start(*mode, "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
     end = time.monotonic() + 20
     while not any("big.bin" in e["path"] for e in run.standin.log if e["route"] == "data.PUT"):
         assert time.monotonic() < end, "the upload never started"
@@ -275,3 +263,37 @@ def test_listing_checks_see_dotfiles(run: Runner) -> None:
     assert run.tree() == {f"/h/{name}": name.encode() for name in names}
     counts = run.standin.counts
     assert (counts["transfer.ls"], counts["data.PUT"], counts["data.HEAD"]) == (1, 10, 0)
+
+
+@pytest.mark.parametrize("status", [409, 404, 405, 403, 500])
+def test_missing_folders_are_found_whatever_the_server_answers(run: Runner, status: int) -> None:
+    """Globus does not document its answer to a PUT into a missing folder: each plausible one
+    leads to the folder being made once, and to every file arriving."""
+    run.collection.missing_folder_status = status
+    expected = spread(run, 12, "/new/deep/")
+    result = run("--concurrency", "1", "--base-dir", "out", "out", "/new/deep/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+    made = targets(run, "transfer.mkdir")
+    assert set(made) == {"/new", "/new/deep", *(f"/new/deep/{f}" for f in FOLDERS)}
+    assert len(made) <= 2 * 6
+    assert run.standin.counts["data.PUT"] == 12 + 4  # one refused PUT per folder, no more
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["head-with-length", "head-without"])
+@pytest.mark.parametrize("modified", [True, False], ids=["last-modified", "no-last-modified"])
+def test_sizes_are_read_back_whatever_a_head_carries(
+    run: Runner, length: bool, modified: bool
+) -> None:
+    """HEAD headers are undocumented for GCS: without Content-Length the size comes from
+    Transfer's listing; without Last-Modified nothing is judged fresh, so nothing is skipped."""
+    run.collection.head_content_length = length
+    run.collection.head_last_modified = modified
+    run.remote_folder("/q")
+    for name in ("a.txt", "b.txt"):
+        run.write(f"q/{name}", name * 100)
+    result = run("q/*.txt", "/q/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/q/a.txt": b"a.txt" * 100, "/q/b.txt": b"b.txt" * 100}
+    assert run.standin.counts["data.HEAD"] == 2
+    assert run.standin.counts["transfer.ls"] == (0 if length else 2)

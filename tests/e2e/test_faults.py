@@ -6,12 +6,11 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
-from .conftest import GLOBUSPUT, Runner
+from .conftest import Runner
 
 FAST = ("--retry-backoff", "0.05")
 SIZE = 300_000
@@ -130,17 +129,6 @@ def test_token_refused_twice_fails_with_exit_3(run: Runner) -> None:
     assert "permission denied (401)" in result.stderr
 
 
-def _start(run: Runner, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [GLOBUSPUT, *args],
-        cwd=run.workspace,
-        env=run.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _wait_for_put(run: Runner, deadline: float = 20) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -159,8 +147,7 @@ def test_interruption_stops_cleanly(run: Runner, signum: int, code: int, atomic:
     run.write("big.bin", payload("interrupt", 4_000_000))
     run.write("later.bin", b"later")
     run.standin.add_fault("slow", rate=200_000, path="*big.bin*")
-    proc = _start(
-        run,
+    proc = run.start(
         atomic,
         "--concurrency",
         "1",
@@ -195,7 +182,7 @@ def test_file_growing_during_upload_fails_and_leaves_nothing(run: Runner) -> Non
     path = run.write("grow.bin", payload("grow", 1_000_000))
     run.remote_folder("/g")
     run.standin.add_fault("slow", rate=1_000_000)
-    proc = _start(run, "--no-atomic", "grow.bin", "/g/", run.collection_id)
+    proc = run.start("--no-atomic", "grow.bin", "/g/", run.collection_id)
     _wait_for_put(run)
     with open(path, "ab") as stream:
         stream.write(b"more")

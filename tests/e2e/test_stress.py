@@ -20,6 +20,9 @@ MIX = [  # (kind, options, probability of hitting a matching request)
     ("status", {"status": 500, "route": "data.PUT"}, 0.02),
     ("status", {"status": 429, "retry_after": 1, "route": "data.PUT"}, 0.01),
     ("status", {"status": 502, "route": "data.HEAD"}, 0.12),
+    # Transfer's own bad moments: the SDK retries them, the pacer slows down for the 429s
+    ("status", {"status": 503, "route": "transfer.ls"}, 0.2),
+    ("status", {"status": 429, "retry_after": 1, "route": "transfer.mkdir"}, 0.1),
 ]
 
 
@@ -59,17 +62,23 @@ def test_thousand_files_under_faults_arrive_identical(run: Runner) -> None:
     assert {f["sha256"] for f in manifest["files"]} == set(expected.values())
     puts = run.standin.counts["data.PUT"]
     heads = run.standin.counts["data.HEAD"]
-    faults = sum(f.hits for f in run.standin.faults)
+    faults = sum(f.hits for f in run.standin.faults if f.route.startswith("data."))
+    transfer_faults = sum(f.hits for f in run.standin.faults if f.route.startswith("transfer."))
+    assert transfer_faults > 0
     put_faults = sum(f.hits for f in run.standin.faults if f.route == "data.PUT")
     assert faults > 0.15 * (puts + heads)  # the mix really hit
     resets = sum(f.hits for f in run.standin.faults if f.kind == "reset")
+    # PUTs refused because their folder did not exist yet: a few per folder at most
+    refused = run.standin.counts["refused.folder"]
+    assert 10 <= refused <= 8 * 12  # ten leaf folders, eight workers, two parents
     # at most one extra PUT per injected fault (a reset after the whole body needs none)
-    assert FILES + put_faults - resets <= puts <= FILES + faults
+    assert FILES + put_faults - resets + refused <= puts <= FILES + faults + refused
     print(
         f"\nstress: {FILES} files, {puts} PUTs, {heads} HEADs, {faults} injected faults "
-        f"({faults / (puts + heads):.0%} of data requests), "
+        f"({faults / (puts + heads):.0%} of data requests) and {transfer_faults} on Transfer, "
         f"{run.standin.counts['auth.token']} token requests, "
         f"{run.standin.counts['transfer.mkdir']} mkdir, "
+        f"{run.standin.counts['transfer.ls']} ls, {refused} PUTs refused for a missing folder, "
         f"{run.standin.counts['transfer.rename']} renames, all stored byte-identical "
         f"in {seconds:.1f}s"
     )

@@ -118,3 +118,19 @@ def test_upload_target_required() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({}).require_upload_target()
     assert len(caught.value.problems) == 3
+
+
+def test_atomic_threshold_takes_sizes_with_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings({}).atomic_threshold == 64 << 20
+    assert load_settings({"atomic_threshold": "1GB"}).atomic_threshold == 10**9
+    monkeypatch.setenv("GLOBUSPUT_ATOMIC_THRESHOLD", "500KiB")
+    assert load_settings({}).atomic_threshold == 500 << 10
+    with pytest.raises(SettingsError, match=r"GLOBUSPUT_ATOMIC_THRESHOLD \(--atomic-threshold\)"):
+        load_settings({"atomic_threshold": "lots"})
+
+
+def test_whole_folder_cannot_go_without_folder_creation() -> None:
+    expected = r"^GLOBUSPUT_MKDIR \(--no-mkdir\): cannot be false with GLOBUSPUT_WHOLE_FOLDER"
+    with pytest.raises(SettingsError, match=expected):
+        load_settings({"whole_folder": True, "mkdir": False})
+    assert load_settings({"whole_folder": True}).whole_folder
