@@ -8,6 +8,7 @@ quiet folders are checked by a HEAD to the HTTPS server instead, which is cheape
 
 from __future__ import annotations
 
+import os
 import posixpath
 import queue
 import signal
@@ -45,12 +46,8 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
         return False
     if policy == "never":
         return True
-    import os
-
-    fresh = (
-        stored.modified is not None
-        and stored.modified + MTIME_SLACK >= os.stat(local.path).st_mtime
-    )
+    local_mtime = os.stat(local.path).st_mtime
+    fresh = stored.modified is not None and stored.modified + MTIME_SLACK >= local_mtime
     return stored.size == local.size and fresh
 
 

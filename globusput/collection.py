@@ -1,7 +1,7 @@
-"""The collection as Globus Transfer sees it: its HTTPS base URL, folders, stat and rename.
+"""The collection as Globus Transfer sees it: its HTTPS base URL, folders, listings, rename.
 
-Folders are made here rather than inferred from PUT errors, because the HTTPS servers disagree
-on how to say "missing folder" (WebDAV 409, nginx 500, Globus undocumented).
+Every call here is a Transfer call, relayed to the collection's server and so slow: folders are
+made once per run whichever thread asks, and a folder's listing answers for all its files.
 """
 
 from __future__ import annotations
