@@ -404,7 +404,7 @@ class StandIn:
     def record(self, route: str, **details: Any) -> None:
         with self.lock:
             self.counts[route] += 1
-            self.log.append({"route": route, **details})
+            self.log.append({"route": route, "at": time.monotonic(), **details})
 
     def count(self, prefix: str = "") -> int:
         with self.lock:

@@ -95,6 +95,10 @@ def test_pacing_stays_under_the_rate_limit_and_a_lower_limit_only_slows(run: Run
     assert result.returncode == 0, result.output
     assert run.standin.counts["throttled"] == 0
     assert run.standin.counts["transfer.mkdir"] >= 30
+    # never more than 10 Transfer requests in any second (as they arrive here: 0.2 s slack)
+    arrivals = sorted(e["at"] for e in run.standin.log if e["route"].startswith("transfer."))
+    busiest = max(sum(1 for t in arrivals if s <= t < s + 0.8) for s in arrivals)
+    assert busiest <= 10, busiest
     # a stricter service: throttled, slowed down, still complete
     run.standin.reset()
     run.standin.set_distance({"op": 0.01}, (4, 1.0))
