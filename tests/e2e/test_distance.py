@@ -88,24 +88,27 @@ def test_transfer_429_is_waited_out(run: Runner) -> None:
 
 
 def test_pacing_stays_under_the_rate_limit_and_a_lower_limit_only_slows(run: Runner) -> None:
-    for n in range(30):
+    for n in range(16):  # 16 new folders: more Transfer requests than 10 a second allows
         run.write(f"many/f{n:02}/x.txt", str(n))
+    run.remote_folder("/paced/many")
     run.standin.set_distance({"op": 0.01}, (20, 1.0))
     result = run("many", "/paced/", run.collection_id)
     assert result.returncode == 0, result.output
     assert run.standin.counts["throttled"] == 0
-    assert run.standin.counts["transfer.mkdir"] >= 30
+    assert run.standin.counts["transfer.mkdir"] == 16
     # never more than 10 Transfer requests in any second (as they arrive here: 0.2 s slack)
     arrivals = sorted(e["at"] for e in run.standin.log if e["route"].startswith("transfer."))
     busiest = max(sum(1 for t in arrivals if s <= t < s + 0.8) for s in arrivals)
     assert busiest <= 10, busiest
     # a stricter service: throttled, slowed down, still complete
     run.standin.reset()
-    run.standin.set_distance({"op": 0.01}, (4, 1.0))
+    run.remote_folder("/paced/many")
+    run.standin.set_distance({"op": 0.01}, (6, 1.0))
     result = run("-v", "many", "/paced/", run.collection_id)
     assert result.returncode == 0, result.output
     assert run.standin.counts["throttled"] >= 1
-    assert len(run.tree()) == 30
+    assert "pace lowered" in result.stderr
+    assert len(run.tree()) == 16
 
 
 def test_big_files_go_through_a_temporary_name_small_ones_straight(run: Runner) -> None:
