@@ -27,6 +27,7 @@ from globusput.errors import (
 )
 from globusput.layout import (
     Destination,
+    PlannedUpload,
     check_destination_host,
     parse_destination,
     plan_uploads,
@@ -173,23 +174,9 @@ def _upload_to(
     )
     outcomes, signum = batch.run()
     failed = [o for o in outcomes if o.status == "failed"]
-    publish_error: GlobusputError | None = None
-    if staged is not None and not signum and not failed:
-        try:
-            staged.publish()
-            for outcome, item in zip(outcomes, plan, strict=True):
-                outcome.item = item  # the manifest and outputs name the published files
-            reporter.info(
-                f"published {destination.path} with {len(plan)} files at once "
-                f"(staged in {staged.staging})"
-            )
-        except GlobusputError as exc:
-            publish_error = exc
-    elif staged is not None:
-        reporter.warn(
-            f"nothing was published: the uploaded files wait in {staged.staging} on the "
-            "collection; rerun the same upload to finish and publish them"
-        )
+    publish_error = None
+    if staged is not None:
+        publish_error = _publish(staged, outcomes, plan, not signum and not failed, reporter)
     _finish(settings, reporter, collection_id, outcomes, time.monotonic() - started)
     if signum:
         raise Interrupted(signum)
@@ -199,6 +186,32 @@ def _upload_to(
         error = UploadFailed(f"{len(failed)} of {len(outcomes)} files failed; see above")
         error.exit_code = EXIT_AUTH if any(o.auth_failure for o in failed) else EXIT_FAILED
         raise error
+
+
+def _publish(
+    staged: StagedFolder,
+    outcomes: list[Outcome],
+    plan: list[PlannedUpload],
+    complete: bool,
+    reporter: Reporter,
+) -> GlobusputError | None:
+    """Move a complete staging folder into place; otherwise say where the files wait."""
+    if not complete:
+        reporter.warn(
+            f"nothing was published: the uploaded files wait in {staged.staging} on the "
+            "collection; rerun the same upload to finish and publish them"
+        )
+        return None
+    try:
+        staged.publish()
+    except GlobusputError as exc:
+        return exc
+    for outcome, item in zip(outcomes, plan, strict=True):
+        outcome.item = item  # the manifest and outputs name the published files
+    reporter.info(
+        f"published {staged.final} with {len(plan)} files at once (staged in {staged.staging})"
+    )
+    return None
 
 
 def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
