@@ -166,9 +166,10 @@ class Collection:
                     return "existed"
                 if self._refused(exc):
                     return "refused"
+                # the parent may be missing: said as 404 NotFound, or some MkdirFailed variant
+                # (undocumented), so any other refusal makes the parent and tries once more
                 parent = posixpath.dirname(folder)
-                missing_parent = exc.http_status == 404 or "NotFound" in str(exc.code)
-                if attempt == 0 and missing_parent and parent != folder:
+                if attempt == 0 and parent != folder and not self.folder_known(parent):
                     if self.make_folder(parent) == "refused":
                         return "refused"
                     continue
