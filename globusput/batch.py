@@ -190,6 +190,9 @@ class Batch:
                 except FolderPending as pending:
                     self._make_folder_then_retry(pending, index, todo, done, transfer)
                     continue
+                except Exception as exc:  # a bug stays with its file: no lost worker, no hang
+                    error = f"internal error ({type(exc).__name__}: {exc})"
+                    outcome = Outcome(item, "failed", error=error)
                 self._complete(index, outcome, done, transfer)
 
         # plain queues, not futures: waiting on thousands of futures costs O(n) per wake-up

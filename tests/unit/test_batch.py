@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import io
 import os
+import signal
+import threading
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-from globusput.batch import keep_stored
+from globusput.batch import Batch, keep_stored
 from globusput.collection import RemoteEntry
+from globusput.layout import PlannedUpload
+from globusput.report import Reporter
 from globusput.selection import LocalFile
+from globusput.upload import Outcome
 
 
 @pytest.fixture
@@ -52,3 +58,60 @@ def test_listing_entries_are_read_as_globus_writes_them() -> None:
     assert RemoteEntry.from_listing({"type": "dir", "last_modified": "garbage"}) == RemoteEntry(
         False, 0, None
     )
+
+
+class _Collection:
+    filesystem_ops = True
+
+    def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
+        return None
+
+
+class _Uploader:
+    """Uploads everything, except one file on which it trips over a bug."""
+
+    def __init__(self) -> None:
+        self.collection = _Collection()
+
+    def upload(self, item: PlannedUpload, check_size: bool, may_defer: bool = False) -> Outcome:
+        if item.source.path == "bad":
+            raise KeyError("a bug")
+        return Outcome(item, "uploaded", sha256="0" * 64)
+
+
+def test_an_unexpected_error_stays_with_its_file() -> None:
+    plan = [
+        PlannedUpload(LocalFile(name, PurePosixPath(name), 1), f"/d/{name}", "https://x")
+        for name in ("a", "bad", "c", "d", "e")
+    ]
+
+    cancel = threading.Event()
+
+    def too_long(signum: int, frame: object) -> None:
+        cancel.set()  # lets the workers go, so the failure is quick
+        raise TimeoutError("the batch hung")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(10)
+    try:
+        outcomes, signum = Batch(
+            plan,
+            _Uploader(),  # type: ignore[arg-type]
+            concurrency=2,
+            cancel=cancel,
+            reporter=Reporter(out=io.StringIO(), err=io.StringIO()),
+            check_sizes=True,
+            overwrite="always",
+        ).run()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert signum == 0
+    assert [o.status for o in outcomes] == [
+        "uploaded",
+        "failed",
+        "uploaded",
+        "uploaded",
+        "uploaded",
+    ]
+    assert outcomes[1].error == "internal error (KeyError: 'a bug')"
