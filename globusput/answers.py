@@ -6,7 +6,6 @@ success is a failure here (a redirect to a login page, a 2xx carrying an HTML st
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING
 
 import requests
@@ -88,7 +87,7 @@ def judge(
     if status in (404, 405, 409):
         raise Permanent(
             f"the server refused the file ({status}): the folder "
-            f"{posixpath.dirname(item.remote_path)}/ is missing or {item.remote_path} is "
+            f"{item.folder}/ is missing or {item.remote_path} is "
             "a folder; leave folder creation on (no --no-mkdir) or create it first",
             status=status,
         )
@@ -99,7 +98,7 @@ def permission_message(item: PlannedUpload, status: int, identity: str, collecti
     """Who needs which access where, and where it is granted."""
     return (
         f"permission denied ({status}): {identity} needs write access to "
-        f"{posixpath.dirname(item.remote_path)}/ on collection {collection}; "
+        f"{item.folder}/ on collection {collection}; "
         "grant it through the collection's sharing settings (guest collection) or an "
         "identity mapping (mapped collection)"
     )

@@ -9,7 +9,6 @@ quiet folders are checked by a HEAD to the HTTPS server instead, which is cheape
 from __future__ import annotations
 
 import os
-import posixpath
 import queue
 import signal
 import threading
@@ -58,10 +57,6 @@ def list_folders(collection: Collection, folders: Iterable[str]) -> Listings:
         return {}
     with ThreadPoolExecutor(min(LIST_WORKERS, len(folders))) as pool:
         return dict(zip(folders, pool.map(collection.listing, folders), strict=True))
-
-
-def _folder(item: PlannedUpload) -> str:
-    return posixpath.dirname(item.remote_path)
 
 
 class Batch:
@@ -131,13 +126,11 @@ class Batch:
         """Queue the files to send, smallest per folder first; report the kept ones."""
         listings = self.listings
         if self.overwrite != "always" and listings is None:
-            listings = list_folders(self.collection, {_folder(i) for i in self.plan})
+            listings = list_folders(self.collection, {i.folder for i in self.plan})
         todo: list[int] = []
         for index in upload_order(self.plan):
             item = self.plan[index]
-            stored = ((listings or {}).get(_folder(item)) or {}).get(
-                posixpath.basename(item.remote_path)
-            )
+            stored = ((listings or {}).get(item.folder) or {}).get(item.name)
             if keep_stored(self.overwrite, item.source, stored):
                 outcome = Outcome(item, "skipped", sha256=sha256_of(item.source.path))
                 self.reporter.progress.done(item)
@@ -152,7 +145,7 @@ class Batch:
             return
         counts: dict[str, int] = {}
         for index in todo:
-            folder = _folder(self.plan[index])
+            folder = self.plan[index].folder
             counts[folder] = counts.get(folder, 0) + 1
         self._left = {folder: n for folder, n in counts.items() if n >= LIST_FROM}
 
@@ -183,7 +176,7 @@ class Batch:
                 item = self.plan[index]
                 if may_defer and self._waits_for_folder(index, todo, transfer):
                     continue
-                listed = _folder(item) in self._left
+                listed = item.folder in self._left
                 check_size = self.check_sizes and not listed
                 try:
                     outcome = self.uploader.upload(item, check_size, may_defer)
@@ -231,7 +224,7 @@ class Batch:
         self, index: int, todo: queue.SimpleQueue[tuple[int, bool]], pool: ThreadPoolExecutor
     ) -> bool:
         """A file whose folder is being made joins the files waiting for it."""
-        folder = _folder(self.plan[index])
+        folder = self.plan[index].folder
         with self._lock:
             making = self._making.get(folder)
             if making is None or making.done():
@@ -277,7 +270,7 @@ class Batch:
     ) -> None:
         """A file is done; a listed folder's outcomes wait for its last file, then are checked
         together, on a Transfer thread."""
-        folder = _folder(outcome.item)
+        folder = outcome.item.folder
         with self._lock:
             self._outstanding -= 1
             if folder not in self._left:
@@ -315,7 +308,7 @@ class Batch:
         checked = []
         for index, outcome in finished:
             if outcome.status == "uploaded":
-                stored = (entries or {}).get(posixpath.basename(outcome.item.remote_path))
+                stored = (entries or {}).get(outcome.item.name)
                 if entries is None or stored is None or stored.size != outcome.item.source.size:
                     if entries is not None:
                         size = "missing" if stored is None else f"{stored.size} bytes"

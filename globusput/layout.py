@@ -45,6 +45,15 @@ class PlannedUpload:
         """Where the file is PUT."""
         return url_for(self.base_url, self.remote_path)
 
+    @property
+    def folder(self) -> str:
+        """The remote folder the file goes into (no trailing slash; "/" at the top)."""
+        return posixpath.dirname(self.remote_path)
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.remote_path)
+
 
 def parse_destination(text: str) -> Destination:
     """Parse a path (``/data/``, ``data/x.json``) or an ``https://`` URL on the collection."""
@@ -127,10 +136,9 @@ def upload_order(plan: Sequence[PlannedUpload]) -> list[int]:
     """
     first: dict[str, int] = {}
     for index, item in enumerate(plan):
-        folder = posixpath.dirname(item.remote_path)
-        best = first.get(folder)
+        best = first.get(item.folder)
         if best is None or item.source.size < plan[best].source.size:
-            first[folder] = index
+            first[item.folder] = index
     probes = sorted(first.values())
     chosen = set(probes)
     return probes + [i for i in range(len(plan)) if i not in chosen]

@@ -141,7 +141,7 @@ class Uploader:
         return outcome
 
     def _upload(self, item: PlannedUpload, check_size: bool, may_defer: bool) -> tuple[str, int]:
-        folder = posixpath.dirname(item.remote_path)
+        folder = item.folder
         if (
             self.make_folders
             and item.source.size > PROBE_LIMIT
@@ -197,7 +197,7 @@ class Uploader:
             started = time.time()
             try:
                 sha256 = self._attempt(item, url, partial, check_size)
-                self.collection.note_folder(posixpath.dirname(item.remote_path))
+                self.collection.note_folder(item.folder)
                 return sha256, attempts
             except Unauthorized as exc:
                 if renewed or not self.authorizer.renew(exc.generation):
@@ -210,7 +210,7 @@ class Uploader:
             except (Permanent, Retryable) as exc:
                 if not folder_checked and exc.status in FOLDER_HINTS:
                     folder_checked = True  # once: a folder made now stays made
-                    folder = posixpath.dirname(item.remote_path)
+                    folder = item.folder
                     if may_defer and self.make_folders and not self.collection.folder_known(folder):
                         raise FolderPending(folder, exc) from None
                     if self._made_missing_folder(item):
@@ -242,7 +242,7 @@ class Uploader:
     def _made_missing_folder(self, item: PlannedUpload) -> bool:
         """After an answer that may mean "no such folder": True if this run had to make it
         (now, or while this PUT was on its way), so the PUT is worth repeating at once."""
-        folder = posixpath.dirname(item.remote_path)
+        folder = item.folder
         if not self.make_folders:
             return False
         made = self.collection.make_folder(folder) == "created"
