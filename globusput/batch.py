@@ -247,11 +247,11 @@ class Batch:
                 making = self._making[folder] = pool.submit(self.collection.make_folder, folder)
 
         def then(made: Future[FolderState]) -> None:
-            """The folder was missing: send the file again. It was there all along: the
-            PUT's failure was the answer. Either way no more deferring: a failure to make
-            the folder then lands on the file, with its message."""
-            created = made.exception() is None and made.result() == "created"
-            if pending.failure is None or created or done is None:
+            """The folder was missing (or could not be made): send the file again. It was
+            there all along: the PUT's failure was the answer. No more deferring either way:
+            a failure to make the folder then lands on the file, with its message."""
+            failed = made.exception() is not None  # the file's own try says why
+            if pending.failure is None or failed or made.result() == "created" or done is None:
                 todo.put((index, False))
                 return
             item = self.plan[index]

@@ -167,9 +167,11 @@ class Collection:
                 if self._refused(exc):
                     return "refused"
                 # the parent may be missing: said as 404 NotFound, or some MkdirFailed variant
-                # (undocumented), so any other refusal makes the parent and tries once more
+                # (undocumented), so any other refusal makes the parent (no call when it is
+                # known: another thread may have made it while this mkdir was on its way) and
+                # tries once more
                 parent = posixpath.dirname(folder)
-                if attempt == 0 and parent != folder and not self.folder_known(parent):
+                if attempt == 0 and parent != folder:
                     if self.make_folder(parent) == "refused":
                         return "refused"
                     continue
