@@ -12,18 +12,19 @@ import os
 import queue
 import signal
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from globusput.collection import TRANSFER_THREADS
 from globusput.layout import PlannedUpload, upload_order
 from globusput.progress import Progress
 from globusput.session import abort_transfers
 from globusput.upload import FolderPending, Outcome, sha256_of
 
 if TYPE_CHECKING:
-    from globusput.collection import Collection, FolderState, RemoteEntry
+    from globusput.collection import FolderState, RemoteEntry
     from globusput.report import Reporter
     from globusput.selection import LocalFile
     from globusput.upload import Uploader
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 #: A folder receiving at least this many files is checked by one listing instead of a HEAD
 #: per file (one Transfer call against that many requests to the HTTPS server).
 LIST_FROM = 8
-#: Listings made at once; the pacer keeps their rate within Transfer's limit.
-LIST_WORKERS = 8
 #: Stored and local clocks may differ this much when ``changed`` compares ages.
 MTIME_SLACK = 1.0
 
@@ -48,15 +47,6 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
     local_mtime = os.stat(local.path).st_mtime
     fresh = stored.modified is not None and stored.modified + MTIME_SLACK >= local_mtime
     return stored.size == local.size and fresh
-
-
-def list_folders(collection: Collection, folders: Iterable[str]) -> Listings:
-    """One listing per folder, several at a time (None for a folder that does not exist)."""
-    folders = list(folders)
-    if not folders:
-        return {}
-    with ThreadPoolExecutor(min(LIST_WORKERS, len(folders))) as pool:
-        return dict(zip(folders, pool.map(collection.listing, folders), strict=True))
 
 
 class Batch:
@@ -126,7 +116,7 @@ class Batch:
         """Queue the files to send, smallest per folder first; report the kept ones."""
         listings = self.listings
         if self.overwrite != "always" and listings is None:
-            listings = list_folders(self.collection, {i.folder for i in self.plan})
+            listings = self.collection.listings({i.folder for i in self.plan})
         todo: list[int] = []
         for index in upload_order(self.plan):
             item = self.plan[index]
@@ -162,7 +152,7 @@ class Batch:
         for index in indexes:
             todo.put((index, True))
         self._outstanding = len(indexes)
-        transfer = ThreadPoolExecutor(LIST_WORKERS, thread_name_prefix="transfer")
+        transfer = ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="transfer")
 
         def worker() -> None:
             while not self.cancel.is_set():

@@ -10,9 +10,10 @@ import datetime
 import posixpath
 import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from globusput.errors import AuthError, CollectionError, ServiceError
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 FolderState = Literal["created", "existed", "refused"]
 #: Entries per ``ls`` request; Transfer's own default and maximum page.
 LIST_PAGE = 100_000
+#: Transfer calls a run makes at once on helper threads; the pacer keeps them within the rate.
+TRANSFER_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -98,20 +101,10 @@ class Collection:
 
     def stat(self, path: str) -> dict[str, Any] | None:
         """The Transfer stat entry of ``path``, None if it does not exist or Transfer refuses."""
-        import globus_sdk
-
         if not self.filesystem_ops:
             return None
-        try:
-            return dict(self._client.operation_stat(self.id, path).data)
-        except globus_sdk.TransferAPIError as exc:
-            if exc.http_status == 404 or "NotFound" in str(exc.code):
-                return None
-            if self._refused(exc):
-                return None
-            raise self._service_error(exc, f"stat {path}") from None
-        except globus_sdk.NetworkError as exc:
-            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
+        found = self._look(lambda: self._client.operation_stat(self.id, path), f"stat {path}")
+        return None if found is None else dict(found.data)
 
     # -- folders -------------------------------------------------------------------------
     def make_folder(self, folder: str) -> FolderState:
@@ -183,31 +176,45 @@ class Collection:
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         """Name -> size and age of every entry in ``folder``: one request per folder (paged
         past 100,000 entries). None when the folder does not exist or Transfer refuses."""
-        import globus_sdk
 
         if not self.filesystem_ops:
             return None
         entries: dict[str, RemoteEntry] = {}
         offset = 0
+        ls = partial(self._client.operation_ls, self.id, path=folder, show_hidden=True)
         while True:
-            try:
-                page = self._client.operation_ls(
-                    self.id, path=folder, show_hidden=True, offset=offset, limit=LIST_PAGE
-                )
-            except globus_sdk.TransferAPIError as exc:
-                if exc.http_status == 404 or "NotFound" in str(exc.code):
-                    return None
-                if self._refused(exc):
-                    return None
-                raise self._service_error(exc, f"list {folder}") from None
-            except globus_sdk.NetworkError as exc:
-                raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
+            page = self._look(partial(ls, offset=offset, limit=LIST_PAGE), f"list {folder}")
+            if page is None:
+                return None
             data = page.get("DATA") or []
             for entry in data:
                 entries[str(entry.get("name"))] = RemoteEntry.from_listing(entry)
             offset += len(data)
             if len(data) < LIST_PAGE or offset >= int(page.get("total") or 0):
                 return entries
+
+    def listings(self, folders: Iterable[str]) -> dict[str, dict[str, RemoteEntry] | None]:
+        """One listing per folder, several at a time (the pacer keeps them within the rate)."""
+        folders = list(folders)
+        if not folders:
+            return {}
+        with ThreadPoolExecutor(min(TRANSFER_THREADS, len(folders))) as pool:
+            return dict(zip(folders, pool.map(self.listing, folders), strict=True))
+
+    def _look(self, call: Callable[[], Any], what: str) -> Any:
+        """A read-only Transfer call; None when the path is missing or Transfer refuses."""
+        import globus_sdk
+
+        try:
+            return call()
+        except globus_sdk.TransferAPIError as exc:
+            if exc.http_status == 404 or "NotFound" in str(exc.code):
+                return None
+            if self._refused(exc):
+                return None
+            raise self._service_error(exc, what) from None
+        except globus_sdk.NetworkError as exc:
+            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
 
     def rename(self, old: str, new: str) -> None:
         import globus_sdk

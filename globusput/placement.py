@@ -143,12 +143,17 @@ class StagedFolder:
             ) from None
 
     def _walk(self) -> dict[str, dict[str, RemoteEntry]]:
-        """Every folder below the staging folder, one listing each (name -> entry)."""
+        """Every folder below the staging folder, one listing each (name -> entry), a level
+        at a time."""
         found: dict[str, dict[str, RemoteEntry]] = {}
-        todo = [self.staging.rstrip("/")]
-        while todo:
-            folder = todo.pop()
-            entries = self.collection.listing(folder) or {}
-            found[folder] = entries
-            todo += [posixpath.join(folder, n) for n, e in entries.items() if not e.is_file]
+        level = [self.staging.rstrip("/")]
+        while level:
+            listed = {f: entries or {} for f, entries in self.collection.listings(level).items()}
+            found.update(listed)
+            level = [
+                posixpath.join(folder, name)
+                for folder, entries in listed.items()
+                for name, entry in entries.items()
+                if not entry.is_file
+            ]
         return found
