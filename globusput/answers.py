@@ -45,11 +45,17 @@ class Permanent(Exception):
 
 
 class Unauthorized(Exception):
-    """401: the token may have expired; renewing it is worth one more attempt."""
+    """401, or 403: the token may have expired (servers say either); renewing it may be worth
+    one more attempt. ``final`` is the failure to report when it is not."""
 
-    def __init__(self, generation: int) -> None:
-        super().__init__("401")
+    def __init__(self, generation: int, final: Permanent) -> None:
+        super().__init__(str(final))
         self.generation = generation
+        self.final = final
+
+    @property
+    def status(self) -> int:
+        return self.final.status or 401
 
 
 def judge(
@@ -77,11 +83,9 @@ def judge(
             "has access",
             auth=True,
         )
-    if status == 401:
-        raise Unauthorized(generation)
-    if status == 403:
+    if status in (401, 403):
         message = permission_message(item, status, identity, collection)
-        raise Permanent(message, auth=True, status=status)
+        raise Unauthorized(generation, Permanent(message, auth=True, status=status))
     if status in TRANSIENT_STATUSES or (status == 404 and endpoint_error(response)):
         raise Retryable(f"server answered {status}", response=response)
     if status in (404, 405, 409):

@@ -1,25 +1,31 @@
-"""Tokens for one run: Transfer (endpoint document, mkdir, stat, rename) and the collection's
-HTTPS scope (the data). One grant fetches both; renewals happen per resource server."""
+"""Tokens for one run: Transfer (endpoint document, mkdir, ls, rename) and the collection's
+HTTPS server (the data), asked for with the scopes the collection's type needs.
+
+What a collection needs is only known from its endpoint document, which takes a Transfer token
+to read. So a run first gets a Transfer token (with a confidential client, the guest
+collection's ``https`` scope in the same grant: the common case costs one Auth request), reads
+the document, then asks for exactly the collection's scopes: a mapped collection that is not
+high assurance wants ``data_access`` beside ``https``, and Transfer needs it as a dependency;
+asking for it anywhere else fails.
+"""
 
 from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from globusput.errors import AuthError, ConfigError, ServiceError
 
 if TYPE_CHECKING:
     import globus_sdk
 
+    from globusput.collection import CollectionInfo
+    from globusput.pacing import TransferPacing
     from globusput.settings import Settings
 
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
-
-
-def https_scope(collection_id: uuid.UUID) -> str:
-    return f"https://auth.globus.org/scopes/{collection_id}/https"
 
 
 def client_identity(client_id: uuid.UUID | str) -> str:
@@ -27,103 +33,245 @@ def client_identity(client_id: uuid.UUID | str) -> str:
     return f"{client_id}@clients.auth.globus.org"
 
 
+def collection_scopes(collection_id: str, data_access: bool) -> list[str]:
+    """The scopes of the collection's own token: ``https``, and ``data_access`` where needed."""
+    from globus_sdk.scopes import GCSCollectionScopes
+
+    scopes = GCSCollectionScopes(collection_id)
+    wanted = [scopes.https, scopes.data_access] if data_access else [scopes.https]
+    return [str(s) for s in wanted]
+
+
+def transfer_scope(collection_id: str, data_access: bool) -> str:
+    """Transfer's scope, with the collection's ``data_access`` as an (optional) dependency
+    where Transfer needs it to act on the collection: as globus-sdk writes it."""
+    from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
+
+    if not data_access:
+        return str(TransferScopes.all)
+    dependency = GCSCollectionScopes(collection_id).data_access.with_optional(True)
+    return str(TransferScopes.all.with_dependency(dependency))
+
+
 class DataAuthorizer:
-    """Thread-safe bearer header for the data PUTs, renewable after a 401.
+    """Thread-safe bearer header for the data PUTs, renewable after a refusal.
 
     The SDK's renewing authorizers are not written for several threads at once; a lock keeps
-    one renewal per expiry instead of one per worker.
+    one renewal per expiry instead of one per worker. ``source`` is asked each time, so a
+    login that adds consent mid-run is used at once.
     """
 
-    def __init__(self, authorizer: globus_sdk.authorizers.GlobusAuthorizer) -> None:
-        self._authorizer = authorizer
+    def __init__(self, source: Callable[[], globus_sdk.authorizers.GlobusAuthorizer]) -> None:
+        self._source = source
         self._lock = threading.Lock()
         self._generation = 0
+        #: an expired token may be answered 403 as well as 401 (undocumented): the first 403
+        #: of a run renews the token once; later ones are taken as refusals
+        self._renew_on_403 = True
 
     def header(self) -> tuple[str, int]:
         """The Authorization header value and the generation it belongs to."""
+        import globus_sdk
+
         with self._lock:
-            value = self._authorizer.get_authorization_header()
+            try:
+                value = self._source().get_authorization_header()
+            except globus_sdk.AuthAPIError as exc:
+                raise login_again(exc, "the collection") from None
             if value is None:
                 raise AuthError("no access token for the collection: log in again")
             return value, self._generation
 
-    def renew(self, generation: int) -> bool:
-        """Renew after a 401, once per token generation; False when renewal is impossible."""
+    def renew(self, generation: int, status: int = 401) -> bool:
+        """Renew after a 401 (or the run's first 403), once per token generation; False when
+        renewal is impossible or not worth it."""
+        import globus_sdk
+
         with self._lock:
             if generation != self._generation:
                 return True  # another worker renewed already
+            if status == 403:
+                if not self._renew_on_403:
+                    return False
+                self._renew_on_403 = False
             try:
-                renewed = self._authorizer.handle_missing_authorization()
-            except Exception as exc:  # the SDK raises AuthAPIError and NetworkError subclasses
-                raise AuthError(f"renewing the collection token failed: {exc}") from None
+                renewed = self._source().handle_missing_authorization()
+            except globus_sdk.AuthAPIError as exc:
+                raise login_again(exc, "the collection") from None
+            except globus_sdk.NetworkError as exc:
+                raise ServiceError(f"renewing the collection token failed: {exc}") from None
             if renewed:
                 self._generation += 1
             return renewed
 
 
-@dataclass
-class Authorizers:
-    transfer: globus_sdk.authorizers.GlobusAuthorizer
-    data: DataAuthorizer
+class Credentials(Protocol):
+    """How a run gets its tokens: a confidential client, or a person's login."""
+
     identity: str  #: who the collection sees, for permission messages
-    tokens: list[str]  #: every token value, so reporting can mask them
+
+    def transfer_client(self, pacing: TransferPacing) -> globus_sdk.TransferClient:
+        """A Transfer client that can read the collection's endpoint document."""
+
+    def for_collection(self, info: CollectionInfo) -> DataAuthorizer:
+        """Ask for exactly the scopes ``info``'s type needs; the data token comes back."""
+
+    def consent(self, required_scopes: list[str]) -> None:
+        """Transfer answered ConsentRequired: get these scopes or raise saying how to."""
 
 
-def confidential_client_authorizers(settings: Settings) -> Authorizers:
-    """Client-credentials grant for both scopes in one request to Globus Auth."""
-    import globus_sdk
+class ClientCredentials:
+    """A confidential client: client-credentials grants, consent implied by asking.
 
-    assert settings.client_id is not None and settings.client_secret is not None
-    assert settings.collection_id is not None
-    data_scope = https_scope(settings.collection_id)
-    transfer_scope = str(globus_sdk.TransferClient.scopes.all)
-    client = globus_sdk.ConfidentialAppAuthClient(
-        str(settings.client_id), settings.client_secret.get_secret_value()
-    )
-    try:
-        response = client.oauth2_client_credentials_tokens([data_scope, transfer_scope])
-    except globus_sdk.AuthAPIError as exc:
-        raise _auth_error(exc, settings) from None
-    except globus_sdk.NetworkError as exc:
-        raise ServiceError(f"cannot reach Globus Auth: {_reason(exc)}") from None
-    tokens = response.by_resource_server
-    collection_rs = str(settings.collection_id)
-    if collection_rs not in tokens or TRANSFER_RESOURCE_SERVER not in tokens:
-        raise AuthError(
-            "Globus Auth did not return tokens for both the collection and Transfer; "
-            "check that the collection id is right"
+    ``secret`` is told every token as it arrives, so the log can never show one."""
+
+    def __init__(self, settings: Settings, secret: Callable[[str], None]) -> None:
+        import globus_sdk
+
+        assert settings.client_id is not None and settings.client_secret is not None
+        assert settings.collection_id is not None
+        self.settings = settings
+        self.collection = str(settings.collection_id)
+        self.identity = client_identity(settings.client_id)
+        self._client = globus_sdk.ConfidentialAppAuthClient(
+            str(settings.client_id), settings.client_secret.get_secret_value()
         )
+        self._secret = secret
+        self._data: globus_sdk.ClientCredentialsAuthorizer | None = None
+        self._transfer: globus_sdk.TransferClient | None = None
 
-    def renewing(resource_server: str, scope: str) -> globus_sdk.ClientCredentialsAuthorizer:
-        data = tokens[resource_server]
-        return globus_sdk.ClientCredentialsAuthorizer(
-            client,
-            scope,
-            access_token=data["access_token"],
-            expires_at=data["expires_at_seconds"],
-        )
+    def transfer_client(self, pacing: TransferPacing) -> globus_sdk.TransferClient:
+        guest = [transfer_scope(self.collection, False), *collection_scopes(self.collection, False)]
+        try:
+            authorizers = self._grant(guest)
+        except UnknownScope:
+            # an endpoint's id, or a collection without HTTPS: the document will say which
+            authorizers = self._grant(guest[:1])
+        self._data = authorizers.get(self.collection)
+        self._transfer = pacing.client(authorizer=authorizers[TRANSFER_RESOURCE_SERVER])
+        return self._transfer
 
-    return Authorizers(
-        transfer=renewing(TRANSFER_RESOURCE_SERVER, transfer_scope),
-        data=DataAuthorizer(renewing(collection_rs, data_scope)),
-        identity=client_identity(settings.client_id),
-        tokens=[t["access_token"] for t in tokens.values()],
-    )
+    def for_collection(self, info: CollectionInfo) -> DataAuthorizer:
+        assert self._transfer is not None
+        if self._data is None:
+            raise ConfigError(
+                f"Globus Auth does not know the HTTPS scope of collection {self.collection}: "
+                "check GLOBUS_COLLECTION_ID (the collection's UUID, not its endpoint's)"
+            )
+        if info.needs_data_access:
+            # a mapped collection: Transfer and the HTTPS server both want data_access
+            authorizers = self._grant(
+                [
+                    transfer_scope(self.collection, True),
+                    *collection_scopes(self.collection, True),
+                ]
+            )
+            self._transfer.authorizer = authorizers[TRANSFER_RESOURCE_SERVER]
+            self._data = authorizers[self.collection]
+        data = self._data
+        return DataAuthorizer(lambda: data)
 
+    def consent(self, required_scopes: list[str]) -> None:
+        assert self._transfer is not None
+        try:
+            authorizers = self._grant(required_scopes)
+        except UnknownScope:
+            raise consent_error(self.collection, required_scopes, self.identity) from None
+        self._transfer.authorizer = authorizers[TRANSFER_RESOURCE_SERVER]
 
-def _auth_error(exc: globus_sdk.AuthAPIError, settings: Settings) -> Exception:
-    text = f"{exc.code} {exc.message} {exc.text}".lower()
-    if exc.http_status == 401 or "invalid_client" in text:
+    def _grant(self, scopes: list[str]) -> dict[str, globus_sdk.ClientCredentialsAuthorizer]:
+        """One client-credentials request; a renewing authorizer per resource server."""
+        import globus_sdk
+
+        try:
+            response = self._client.oauth2_client_credentials_tokens(scopes)
+        except globus_sdk.AuthAPIError as exc:
+            raise self._auth_error(exc) from None
+        except globus_sdk.NetworkError as exc:
+            raise ServiceError(f"cannot reach Globus Auth: {_reason(exc)}") from None
+        by_rs: dict[str, list[str]] = {}
+        for scope in scopes:
+            rs = self.collection if scope.startswith("https://auth.globus.org/scopes/") else None
+            by_rs.setdefault(rs or TRANSFER_RESOURCE_SERVER, []).append(scope)
+        tokens = response.by_resource_server
+        if set(by_rs) - set(tokens):
+            raise AuthError(
+                "Globus Auth did not return tokens for both the collection and Transfer; "
+                "check that the collection id is right"
+            )
+        for token in tokens.values():
+            self._secret(token["access_token"])
+        return {
+            rs: globus_sdk.ClientCredentialsAuthorizer(
+                self._client,
+                " ".join(rs_scopes),
+                access_token=tokens[rs]["access_token"],
+                expires_at=tokens[rs]["expires_at_seconds"],
+            )
+            for rs, rs_scopes in by_rs.items()
+        }
+
+    def _auth_error(self, exc: globus_sdk.AuthAPIError) -> Exception:
+        text = f"{exc.code} {exc.message} {exc.text}".lower()
+        if exc.http_status == 401 or "invalid_client" in text:
+            return AuthError(
+                f"Globus Auth rejected client {self.settings.client_id}: check GLOBUS_CLIENT_ID "
+                "and GLOBUS_CLIENT_SECRET (or the -c client config file)"
+            )
+        if "scope" in text:
+            return UnknownScope(exc.text[:200])
         return AuthError(
-            f"Globus Auth rejected client {settings.client_id}: check GLOBUS_CLIENT_ID and "
-            "GLOBUS_CLIENT_SECRET (or the -c client config file)"
+            f"Globus Auth refused the token request ({exc.http_status}): {exc.text[:200]}"
         )
-    if "scope" in text:
-        return ConfigError(
-            f"Globus Auth does not know the HTTPS scope of collection {settings.collection_id}: "
-            "check GLOBUS_COLLECTION_ID (the collection's UUID, not its endpoint's)"
+
+
+class UnknownScope(AuthError):
+    """Globus Auth does not know a scope asked for (raised to the caller that can explain)."""
+
+
+def login_again(exc: globus_sdk.AuthAPIError, what: str) -> AuthError:
+    """A refresh that failed: the stored login is dead (unused for months, consent revoked)."""
+    if "invalid_grant" in f"{exc.code} {exc.text}".lower() or exc.http_status in (400, 401):
+        return AuthError(
+            f"Globus Auth no longer accepts the stored login for {what} (expired or revoked): "
+            "log in again with 'globusput login'"
         )
-    return AuthError(f"Globus Auth refused the token request ({exc.http_status}): {exc.text[:200]}")
+    return AuthError(f"Globus Auth refused to renew the token for {what} ({exc.http_status})")
+
+
+def consent_error(
+    collection_id: str, required_scopes: list[str], identity: str, person: bool = False
+) -> AuthError:
+    """Consent that Transfer wants and this run could not get: say which, and how."""
+    scopes = " ".join(required_scopes) or "(not named)"
+    if person:
+        how = f"run 'globusput login {collection_id}' at a terminal, then rerun"
+    else:
+        how = "it was asked for and still refused: check the collection id and its access rules"
+    return AuthError(
+        f"Globus Transfer needs consent to {scopes} to act on collection {collection_id} "
+        f"for {identity}: {how}"
+    )
+
+
+def session_error(params: Any, collection_id: str, identity: str) -> AuthError:
+    """The collection's session policy (authorization parameters) in words: which login."""
+    wants = []
+    if params.session_required_single_domain:
+        wants.append("an identity from " + " or ".join(params.session_required_single_domain))
+    if params.session_required_identities:
+        wants.append("one of the identities " + ", ".join(params.session_required_identities))
+    if params.session_required_mfa:
+        wants.append("multi-factor authentication")
+    if params.session_required_policies:
+        wants.append("the policies " + ", ".join(params.session_required_policies))
+    need = "; ".join(wants) or "a new login session"
+    return AuthError(
+        f"collection {collection_id} requires a login session with {need}, which {identity} "
+        "does not have: a person logs in again with 'globusput login' choosing such an "
+        "identity; a confidential client cannot satisfy a session policy (use a collection "
+        "without one)"
+    )
 
 
 def _reason(exc: BaseException) -> str:

@@ -51,13 +51,36 @@ class RemoteEntry:
         return cls(entry.get("type") == "file", int(entry.get("size") or 0), modified)
 
 
+#: ``entity_type`` of a mapped collection, and of an endpoint (the server, not a collection).
+MAPPED = "GCSv5_mapped_collection"
+ENDPOINT = "GCSv5_endpoint"
+
+
 @dataclass(frozen=True)
 class CollectionInfo:
     id: str
-    base_url: str  #: the collection's ``https_server``, without a trailing slash
+    base_url: str  #: the collection's ``https_server``, without a trailing slash ("" if none)
     display_name: str
     entity_type: str
     high_assurance: bool
+    non_functional: bool = False
+
+    @classmethod
+    def from_document(cls, collection_id: str, doc: dict[str, Any]) -> CollectionInfo:
+        return cls(
+            collection_id,
+            str(doc.get("https_server") or "").rstrip("/"),
+            str(doc.get("display_name") or collection_id),
+            str(doc.get("entity_type") or ""),
+            bool(doc.get("high_assurance")),
+            bool(doc.get("non_functional")),
+        )
+
+    @property
+    def needs_data_access(self) -> bool:
+        """Mapped collections short of high assurance want ``data_access`` consent, for
+        Transfer (a dependency) and on the collection's own token."""
+        return self.entity_type == MAPPED and not self.high_assurance
 
 
 class Collection:
@@ -69,11 +92,17 @@ class Collection:
         collection_id: uuid.UUID,
         identity: str,
         warn: Callable[[str], None],
+        consent: Callable[[list[str]], None] | None = None,
     ) -> None:
+        """``consent`` gets the scopes of a ConsentRequired answer, and either obtains them
+        (the call is then repeated) or raises saying how to grant them."""
         self._client = client
         self.id = str(collection_id)
-        self._identity = identity
+        self.identity = identity
         self._warn = warn
+        self._consent = consent
+        self._consent_lock = threading.Lock()
+        self._consented: set[str] = set()
         self._lock = threading.Lock()
         self._folders: dict[str, Future[FolderState]] = {}
         self.note_folder("/")
@@ -82,22 +111,26 @@ class Collection:
     def info(self) -> CollectionInfo:
         """Read the endpoint document; its ``https_server`` is where data goes."""
         doc = self._call(lambda: self._client.get_endpoint(self.id), "look up the collection")
-        base = doc.get("https_server")
-        name = doc.get("display_name") or self.id
-        if not base:
+        info = CollectionInfo.from_document(self.id, dict(doc.data))
+        name = f"{info.display_name} ({self.id})"
+        if info.entity_type == ENDPOINT or info.non_functional:
             raise CollectionError(
-                f"collection {name} ({self.id}) has no HTTPS server: HTTPS access is not enabled "
-                "there; ask its administrator, or choose a GCSv5 collection"
+                f"{name} is a Globus Connect Server endpoint, not a collection: set "
+                "GLOBUS_COLLECTION_ID to the id of one of its collections (Globus web app, "
+                "Collections: the mapped or guest collection to upload to)"
             )
-        if not str(base).startswith("https://"):
-            raise CollectionError(f"collection {self.id} advertises a non-https server {base}")
-        return CollectionInfo(
-            self.id,
-            str(base).rstrip("/"),
-            str(name),
-            str(doc.get("entity_type") or ""),
-            bool(doc.get("high_assurance")),
-        )
+        if not info.base_url:
+            kind = info.entity_type or "collection"
+            raise CollectionError(
+                f"collection {name} is a {kind} without an HTTPS server: uploads need a Globus "
+                "Connect Server v5 collection with HTTPS enabled; choose one (a guest collection "
+                "on it works) or ask its administrator"
+            )
+        if not info.base_url.startswith("https://"):
+            raise CollectionError(
+                f"collection {self.id} advertises a non-https server {info.base_url}"
+            )
+        return info
 
     def stat(self, path: str) -> dict[str, Any] | None:
         """The Transfer stat entry of ``path``, None if it does not exist or Transfer refuses."""
@@ -152,7 +185,7 @@ class Collection:
 
         for attempt in range(2):
             try:
-                self._client.operation_mkdir(self.id, folder)
+                self._transfer(lambda: self._client.operation_mkdir(self.id, folder))
                 return "created"
             except globus_sdk.TransferAPIError as exc:
                 if "Exists" in str(exc.code):
@@ -169,8 +202,6 @@ class Collection:
                         return "refused"
                     continue
                 raise self._service_error(exc, f"create folder {folder}") from None
-            except globus_sdk.NetworkError as exc:
-                raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
         raise AssertionError("unreachable")
 
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
@@ -206,26 +237,22 @@ class Collection:
         import globus_sdk
 
         try:
-            return call()
+            return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
             if exc.http_status == 404 or "NotFound" in str(exc.code):
                 return None
             if self._refused(exc):
                 return None
             raise self._service_error(exc, what) from None
-        except globus_sdk.NetworkError as exc:
-            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
 
     def rename(self, old: str, new: str) -> None:
         import globus_sdk
 
         try:
-            self._client.operation_rename(self.id, old, new)
+            self._transfer(lambda: self._client.operation_rename(self.id, old, new))
         except globus_sdk.TransferAPIError as exc:
             self._refused(exc)  # later files then go in place, without renames
             raise self._service_error(exc, f"rename {old} to {new}") from None
-        except globus_sdk.NetworkError as exc:
-            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
 
     def _refused(self, exc: globus_sdk.TransferAPIError) -> bool:
         """Permission denied for filesystem operations: warn once and carry on with PUTs."""
@@ -234,7 +261,7 @@ class Collection:
         if self.filesystem_ops:
             self._warn(
                 f"Globus Transfer refused folder operations on collection {self.id} for "
-                f"{self._identity} ({exc.code}); continuing with HTTPS uploads only, so missing "
+                f"{self.identity} ({exc.code}); continuing with HTTPS uploads only, so missing "
                 "folders are not created and an existing folder at a file destination is not "
                 "detected"
             )
@@ -245,7 +272,7 @@ class Collection:
         import globus_sdk
 
         try:
-            return call()
+            return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
             if exc.http_status == 404 or exc.code in ("EndpointNotFound", "NotFound"):
                 raise CollectionError(
@@ -253,13 +280,49 @@ class Collection:
                     "GLOBUS_COLLECTION_ID"
                 ) from None
             raise self._service_error(exc, what) from None
-        except globus_sdk.NetworkError as exc:
-            raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
+
+    def _transfer(self, call: Callable[[], Any]) -> Any:
+        """Every Transfer call goes through here. Consent that Transfer asks for is obtained
+        once and the call repeated; a session policy, a dead login or an unreachable service
+        become errors that say so, never "operations refused". Other refusals are raised for
+        the caller to judge."""
+        import globus_sdk
+
+        from globusput.auth import consent_error, login_again, session_error
+
+        for attempt in range(2):
+            try:
+                return call()
+            except globus_sdk.TransferAPIError as exc:
+                consent = exc.info.consent_required
+                if consent:
+                    if attempt == 0 and self._consent is not None:
+                        self._get_consent(consent.required_scopes)
+                        continue
+                    raise consent_error(self.id, consent.required_scopes, self.identity) from None
+                if exc.info.authorization_parameters:
+                    params = exc.info.authorization_parameters
+                    raise session_error(params, self.id, self.identity) from None
+                raise
+            except globus_sdk.AuthAPIError as exc:
+                raise login_again(exc, "Globus Transfer") from None
+            except globus_sdk.NetworkError as exc:
+                raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _get_consent(self, scopes: list[str]) -> None:
+        """Once per run for the same scopes, whichever threads ran into it together."""
+        with self._consent_lock:
+            if set(scopes) <= self._consented:
+                return
+            assert self._consent is not None
+            self._consent(scopes)
+            self._consented.update(scopes)
 
     def _service_error(self, exc: globus_sdk.TransferAPIError, what: str) -> Exception:
         if exc.http_status in (401, 403):
             return AuthError(
-                f"Globus Transfer refused to {what} on collection {self.id} for {self._identity} "
+                f"Globus Transfer refused to {what} on collection {self.id} for {self.identity} "
                 f"({exc.http_status} {exc.code}): grant that identity access to the collection"
             )
         return ServiceError(

@@ -43,8 +43,8 @@ from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader
 
 if TYPE_CHECKING:
-    from globusput.auth import Authorizers
-    from globusput.collection import Collection
+    from globusput.auth import DataAuthorizer
+    from globusput.collection import Collection, CollectionInfo
 
 _HALF_CREDENTIALS = (
     "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET go together: set both (a Globus confidential "
@@ -89,22 +89,30 @@ def _upload_online(
         _finish(settings, reporter, str(settings.collection_id), [], 0.0)
         return
 
-    from globusput.auth import confidential_client_authorizers
+    from globusput.auth import ClientCredentials, Credentials
     from globusput.collection import Collection
     from globusput.pacing import TransferPacing
-    from globusput.userlogin import native_app_authorizers
+    from globusput.userlogin import PersonLogin
 
     pacing = TransferPacing()
+    credentials: Credentials
     if settings.has_client_credentials:
-        authorizers = confidential_client_authorizers(settings)
+        credentials = ClientCredentials(settings, reporter.add_secret)
     else:
-        authorizers = native_app_authorizers(settings, reporter, pacing)
-    for token in authorizers.tokens:
-        reporter.add_secret(token)
-    transfer = pacing.client(authorizer=authorizers.transfer)
-    collection = Collection(transfer, settings.collection_id, authorizers.identity, reporter.warn)
+        credentials = PersonLogin(settings, reporter)
     try:
-        _upload_to(settings, reporter, files, destination, tls, authorizers, collection)
+        transfer = credentials.transfer_client(pacing)
+        collection = Collection(
+            transfer,
+            settings.collection_id,
+            credentials.identity,
+            reporter.warn,
+            credentials.consent,
+        )
+        info = collection.info()
+        data = credentials.for_collection(info)
+        reporter.debug(f"collection {info.display_name} ({info.entity_type}) at {info.base_url}")
+        _upload_to(settings, reporter, files, destination, tls, data, collection, info)
     finally:
         reporter.debug(pacing.describe())
 
@@ -115,11 +123,10 @@ def _upload_to(
     files: list[LocalFile],
     destination: Destination,
     tls: bool | str,
-    authorizers: Authorizers,
+    data: DataAuthorizer,
     collection: Collection,
+    info: CollectionInfo,
 ) -> None:
-    info = collection.info()
-    reporter.debug(f"collection {info.display_name} ({info.entity_type}) at {info.base_url}")
     check_destination_host(destination, info.base_url)
     plan = plan_uploads(files, destination, info.base_url)
     _refuse_folder_as_file(destination, collection)
@@ -150,8 +157,8 @@ def _upload_to(
     )
     uploader = Uploader(
         session=make_session(settings.concurrency),
-        authorizer=authorizers.data,
-        identity=authorizers.identity,
+        authorizer=data,
+        identity=collection.identity,
         verify_tls=tls,
         retries=settings.retries,
         backoff=settings.retry_backoff,

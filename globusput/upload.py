@@ -30,7 +30,6 @@ from globusput.answers import (
     Unauthorized,
     describe,
     judge,
-    permission_message,
 )
 from globusput.body import Cancelled, FileChanged, HashingReader
 from globusput.errors import AuthError, GlobusputError
@@ -199,15 +198,14 @@ class Uploader:
                 sha256 = self._attempt(item, url, partial, check_size)
                 self.collection.note_folder(item.folder)
                 return sha256, attempts
-            except Unauthorized as exc:
-                if renewed or not self.authorizer.renew(exc.generation):
-                    raise Permanent(
-                        permission_message(item, 401, self.identity, self.collection.id), auth=True
-                    ) from None
-                renewed = True
-                self.debug(f"{item.source.path}: token was refused (401), renewed it, repeating")
-                continue
-            except (Permanent, Retryable) as exc:
+            except (Unauthorized, Permanent, Retryable) as caught:
+                exc: Permanent | Retryable | Unauthorized = caught
+                if isinstance(exc, Unauthorized):
+                    if not renewed and self.authorizer.renew(exc.generation, exc.status):
+                        renewed = True
+                        self.debug(f"{item.source.path}: token refused ({exc.status}), renewed")
+                        continue
+                    exc = exc.final
                 if not folder_checked and exc.status in FOLDER_HINTS:
                     folder_checked = True  # once: a folder made now stays made
                     folder = item.folder
@@ -216,7 +214,7 @@ class Uploader:
                     if self._made_missing_folder(item):
                         continue
                 if isinstance(exc, Permanent):
-                    raise
+                    raise exc from None
                 if self.cancel.is_set():
                     raise Cancelled from None
                 if exc.unknown_outcome and self._stored_already(item, url, started):

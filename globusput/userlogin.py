@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from globusput.errors import AuthError, ConfigError, ServiceError
 
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import globus_sdk
     from globus_sdk.globus_app import GlobusAppConfig
 
-    from globusput.auth import Authorizers
+    from globusput.auth import DataAuthorizer
+    from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
     from globusput.report import Reporter
     from globusput.settings import Settings
@@ -27,6 +28,25 @@ if TYPE_CHECKING:
 APP_NAME = "globusput"
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
+#: ``profile`` makes userinfo carry the username; ``openid`` alone gives only the id.
+PROFILE = "profile"
+#: Variables by which CI systems make themselves known; Jenkins, for one, sets no ``CI``.
+CI_MARKERS = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "JENKINS_HOME",
+    "BUILD_ID",
+    "BUILD_NUMBER",
+    "TF_BUILD",
+    "BUILDKITE",
+    "CIRCLECI",
+    "TEAMCITY_VERSION",
+    "bamboo_buildKey",
+    "DRONE",
+    "WOODPECKER_CI",
+)
 NO_TERMINAL = (
     "no client credentials, and no terminal to log in from (a CI job?): set GLOBUS_CLIENT_ID "
     "and GLOBUS_CLIENT_SECRET (a Globus confidential client), or pass -c FILE"
@@ -43,7 +63,26 @@ def can_prompt(no_browser: bool) -> bool:
     if sys.stdin.isatty():
         return True
     # a code may be piped in on purpose, but never in CI, where nobody will
-    return no_browser and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+    return no_browser and not in_ci()
+
+
+def in_ci() -> bool:
+    """Whether a CI system runs us: any of their marker variables set to something true."""
+    for name in CI_MARKERS:
+        value = os.environ.get(name, "").strip().lower()
+        if value and value not in ("0", "false", "no"):
+            return True
+    return False
+
+
+def _no_answer(exc: BaseException) -> AuthError:
+    """Ctrl-C is someone cancelling; the end of standard input is nobody answering."""
+    if isinstance(exc, KeyboardInterrupt):
+        return AuthError("login cancelled")
+    return AuthError(
+        "login not finished: standard input ended before a code was entered; run at a "
+        "terminal, or set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET"
+    )
 
 
 class _LoginFlow:
@@ -103,94 +142,141 @@ def user_app(settings: Settings, reporter: Reporter) -> globus_sdk.UserApp:
     return globus_sdk.UserApp(APP_NAME, client_id=str(settings.native_client_id), config=config)
 
 
-def login(app: globus_sdk.UserApp, settings: Settings, reporter: Reporter, why: str) -> None:
-    """Run the login flow only when stored tokens cannot serve the current requirements."""
+def login(
+    app: globus_sdk.UserApp,
+    settings: Settings,
+    reporter: Reporter,
+    why: str,
+    scopes: list[str] | None = None,
+) -> None:
+    """Run the login flow when stored tokens cannot serve the current requirements, or for
+    ``scopes`` that a service asked for (consent the stored tokens cannot show)."""
     import globus_sdk
+    from globus_sdk.gare import GlobusAuthorizationParameters
 
     try:
-        if not app.login_required():
+        if not scopes and not app.login_required():
             return
         if not can_prompt(settings.no_browser):
             raise ConfigError(NO_TERMINAL)
         reporter.info(f"Logging in to Globus {why}")
-        app.login()
+        app.login(auth_params=GlobusAuthorizationParameters(required_scopes=scopes or None))
     except globus_sdk.AuthAPIError as exc:
         message = f"Globus Auth refused the login: {exc.http_status} {exc.text[:200]}"
         raise AuthError(message) from None
     except globus_sdk.NetworkError as exc:
         raise ServiceError(f"cannot reach Globus Auth: {exc}") from None
-    except (EOFError, KeyboardInterrupt):
-        raise AuthError("login cancelled") from None
+    except (EOFError, KeyboardInterrupt) as exc:
+        raise _no_answer(exc) from None
     token_file(settings.native_client_id).chmod(0o600)
 
 
-def native_app_authorizers(
-    settings: Settings, reporter: Reporter, pacing: TransferPacing
-) -> Authorizers:
-    """Tokens for Transfer and the collection, logging in (or adding consent) if needed."""
-    import globus_sdk
-    from globus_sdk.scopes import GCSCollectionScopes, Scope, TransferScopes
+class PersonLogin:
+    """A person's Native App login: stored tokens, a login only when they cannot serve.
 
-    from globusput.auth import Authorizers, DataAuthorizer
+    The first login of all (nothing stored) cannot know the collection's type and asks for a
+    guest collection's scopes; a mapped collection then takes one more login. Later runs read
+    the collection with the stored Transfer token first, so any login asks for everything the
+    collection needs at once.
+    """
 
-    assert settings.collection_id is not None
-    collection = str(settings.collection_id)
-    scopes = GCSCollectionScopes(collection)
-    app = user_app(settings, reporter)
-    transfer = pacing.client(app=app)
-    data_access = Scope(TransferScopes.all.scope_string).with_dependency(scopes.data_access)
+    def __init__(self, settings: Settings, reporter: Reporter) -> None:
+        from globusput.auth import collection_scopes, transfer_scope
 
-    def mapped() -> bool | None:
-        """Whether the collection wants data_access consent; None if it cannot be read."""
-        try:
-            return _needs_data_access(transfer.get_endpoint(collection).data)
-        except globus_sdk.GlobusAPIError:
-            return None  # the collection look-up that follows reports it, with advice
+        assert settings.collection_id is not None
+        self.settings, self.reporter = settings, reporter
+        self.collection = str(settings.collection_id)
+        self.app = user_app(settings, reporter)
+        self.identity = "your Globus identity"
+        self.app.add_scope_requirements({TRANSFER_RS: [transfer_scope(self.collection, False)]})
+        if self.app.login_required():
+            # first use: a guest collection's scopes in the same login, the common case
+            self.app.add_scope_requirements(
+                {self.collection: collection_scopes(self.collection, False)}
+            )
+        login(self.app, settings, reporter, f"for collection {self.collection}")
+        self.identity = f"your Globus identity ({self.app.token_storage.identity_id})"
+        self._mask()
 
-    # with a usable Transfer token, learn what the collection needs first: one login at most
-    app.add_scope_requirements({TRANSFER_RS: [TransferScopes.all]})
-    needs = None if app.login_required() else mapped()
-    transfer_scope = data_access if needs else TransferScopes.all
-    app.add_scope_requirements({TRANSFER_RS: [transfer_scope], collection: [scopes.https]})
-    login(app, settings, reporter, f"for collection {collection}")
-    if needs is None and mapped():
-        # first use, and a mapped collection: Transfer needs consent to act on it for you
-        app.add_scope_requirements({TRANSFER_RS: [data_access]})
-        login(app, settings, reporter, f"to consent to data access on collection {collection}")
-    storage = app.token_storage
-    tokens: list[str] = []
-    for data in storage.get_token_data_by_resource_server().values():
-        tokens += [t for t in (data.access_token, data.refresh_token) if t]
-    return Authorizers(
-        transfer=app.get_authorizer(TRANSFER_RS),
-        data=DataAuthorizer(app.get_authorizer(collection)),
-        identity=f"your Globus identity ({storage.identity_id})",
-        tokens=tokens,
-    )
+    def transfer_client(self, pacing: TransferPacing) -> globus_sdk.TransferClient:
+        # the client asks the app for its authorizer at each call: later logins count at once
+        return pacing.client(app=self.app)
 
+    def for_collection(self, info: CollectionInfo) -> DataAuthorizer:
+        from globusput.auth import DataAuthorizer, collection_scopes, transfer_scope
 
-def _needs_data_access(doc: dict[str, Any]) -> bool:
-    return doc.get("entity_type") == "GCSv5_mapped_collection" and not doc.get("high_assurance")
+        needs = info.needs_data_access
+        self.app.add_scope_requirements(
+            {
+                TRANSFER_RS: [transfer_scope(self.collection, needs)],
+                self.collection: collection_scopes(self.collection, needs),
+            }
+        )
+        why = "to consent to data access on" if needs else "for"
+        login(self.app, self.settings, self.reporter, f"{why} collection {self.collection}")
+        self._mask()
+        return DataAuthorizer(lambda: self.app.get_authorizer(self.collection))
+
+    def consent(self, required_scopes: list[str]) -> None:
+        from globusput.auth import consent_error
+
+        if not can_prompt(self.settings.no_browser):
+            raise consent_error(self.collection, required_scopes, self.identity, person=True)
+        why = f"to consent to {' '.join(required_scopes)}"
+        login(self.app, self.settings, self.reporter, why, required_scopes)
+        self._mask()
+
+    def _mask(self) -> None:
+        """Every stored token is a secret for the log, from the moment it is held."""
+        for data in self.app.token_storage.get_token_data_by_resource_server().values():
+            self.reporter.add_secret(data.access_token)
+            self.reporter.add_secret(data.refresh_token)
 
 
 # -- the account commands ------------------------------------------------------------------
 
 
 def login_command(settings: Settings, reporter: Reporter, collections: list[str]) -> None:
-    """``globusput login [COLLECTION_ID...]``: log in now, consenting for those collections."""
-    from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
+    """``globusput login [COLLECTION_ID...]``: log in now, consenting for those collections
+    (GLOBUS_COLLECTION_ID's when none is named) as their types need."""
+    import globus_sdk
+    from globus_sdk.scopes import TransferScopes
 
+    from globusput.auth import collection_scopes, transfer_scope
+    from globusput.collection import CollectionInfo
+    from globusput.pacing import TransferPacing
+
+    if not collections and settings.collection_id is not None:
+        collections = [str(settings.collection_id)]
     app = user_app(settings, reporter)
-    requirements: dict[str, Any] = {TRANSFER_RS: [TransferScopes.all]}
+    app.add_scope_requirements({TRANSFER_RS: [TransferScopes.all], AUTH_RS: [PROFILE]})
+    logged_in = app.login_required()
+    if logged_in:
+        for collection in collections:  # a guest collection's, the common case; see below
+            app.add_scope_requirements({collection: collection_scopes(collection, False)})
+        login(app, settings, reporter, "")
+    transfer = TransferPacing().client(app=app)
     for collection in collections:
-        requirements[collection] = [GCSCollectionScopes(collection).https]
-    app.add_scope_requirements(requirements)
+        try:
+            doc = transfer.get_endpoint(collection).data
+        except globus_sdk.GlobusAPIError as exc:
+            raise AuthError(
+                f"Globus Transfer cannot read collection {collection} ({exc.http_status}): "
+                "check its id"
+            ) from None
+        needs = CollectionInfo.from_document(collection, doc).needs_data_access
+        app.add_scope_requirements(
+            {
+                TRANSFER_RS: [transfer_scope(collection, needs)],
+                collection: collection_scopes(collection, needs),
+            }
+        )
+    if app.login_required():
+        login(app, settings, reporter, "to consent for collection " + ", ".join(collections))
+        logged_in = True
     path = token_file(settings.native_client_id)
-    if not app.login_required():
-        reporter.info(f"already logged in; tokens are stored in {path}")
-        return
-    login(app, settings, reporter, "")
-    reporter.info(f"logged in; tokens are stored in {path}")
+    state = "logged in" if logged_in else "already logged in"
+    reporter.info(f"{state}; tokens are stored in {path}")
 
 
 def whoami_command(settings: Settings, reporter: Reporter) -> None:
@@ -199,13 +285,19 @@ def whoami_command(settings: Settings, reporter: Reporter) -> None:
     app = user_app(settings, reporter)
     if app.login_required():
         raise AuthError("not logged in: run 'globusput login'")
+    from globusput.auth import login_again
+
     try:
         info = globus_sdk.AuthClient(authorizer=app.get_authorizer(AUTH_RS)).userinfo()
-    except globus_sdk.GlobusAPIError as exc:
-        raise AuthError(
-            f"Globus Auth refused the stored token ({exc.http_status}): run 'globusput login'"
-        ) from None
-    reporter.info(f"{info['preferred_username']} ({info['sub']})")
+    except globus_sdk.AuthAPIError as exc:
+        raise login_again(exc, "your account") from None
+    except globus_sdk.NetworkError as exc:
+        raise ServiceError(f"cannot reach Globus Auth: {exc}") from None
+    username = info.get("preferred_username")
+    if not username:
+        # a login from before globusput asked for 'profile': only the id was shared
+        username = "(username not shared: run 'globusput login' again to show it)"
+    reporter.info(f"{username} ({info['sub']})")
 
 
 def logout_command(settings: Settings, reporter: Reporter) -> None:

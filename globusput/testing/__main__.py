@@ -14,32 +14,54 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from globusput.testing.standin import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_COLLECTION_ID,
+    DEMO_NATIVE_CLIENT_ID,
+    DEMO_USERNAME,
+    GUEST,
+    MAPPED,
     StandIn,
     parse_latency,
     parse_rate,
 )
 
+#: ``--collection-type``: what Transfer says the demo collection is.
+COLLECTION_TYPES: dict[str, dict[str, Any]] = {
+    "guest": {"entity_type": GUEST},
+    "mapped": {"entity_type": MAPPED},
+    "mapped-high-assurance": {"entity_type": MAPPED, "high_assurance": True},
+}
+
 
 def demo_standin(
-    workdir: Path | None, port: int, bind: str = "127.0.0.1", advertise: str | None = None
+    workdir: Path | None,
+    port: int,
+    bind: str = "127.0.0.1",
+    advertise: str | None = None,
+    collection_type: str = "guest",
+    person: bool = False,
 ) -> tuple[StandIn, dict[str, str]]:
-    """A stand-in with the demo client and collection, and the environment to reach it."""
+    """A stand-in with the demo client and collection, and the environment to reach it.
+
+    The default Native App is registered and the stand-in's person may write to the demo
+    collection too, so "log in as yourself" works as written (the browser step is approved
+    at once)."""
     standin = StandIn(workdir, port=port, bind=bind, advertise=advertise).start()
     standin.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    standin.add_native_client(DEMO_NATIVE_CLIENT_ID)
     standin.add_collection(
-        DEMO_COLLECTION_ID, grant=[DEMO_CLIENT_ID], display_name="globusput demo collection"
+        DEMO_COLLECTION_ID,
+        grant=[DEMO_CLIENT_ID, DEMO_USERNAME],
+        display_name="globusput demo collection",
+        **COLLECTION_TYPES[collection_type],
     )
-    env = {
-        **standin.environment(),
-        "GLOBUS_CLIENT_ID": DEMO_CLIENT_ID,
-        "GLOBUS_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-        "GLOBUS_COLLECTION_ID": DEMO_COLLECTION_ID,
-    }
+    env = {**standin.environment(), "GLOBUS_COLLECTION_ID": DEMO_COLLECTION_ID}
+    if not person:
+        env.update(GLOBUS_CLIENT_ID=DEMO_CLIENT_ID, GLOBUS_CLIENT_SECRET=DEMO_CLIENT_SECRET)
     return standin, env
 
 
@@ -80,6 +102,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N/Ts",
         help="limit Transfer to N requests per T-second window (e.g. 20/10s); beyond, 429",
     )
+    parser.add_argument(
+        "--collection-type",
+        choices=sorted(COLLECTION_TYPES),
+        default="guest",
+        help="what the demo collection is: a guest collection (default) or a mapped one, "
+        "whose data needs data_access consent unless it is high assurance",
+    )
+    parser.add_argument(
+        "--person",
+        action="store_true",
+        help=f"leave the demo client's credentials out, so globusput logs in as the stand-in's "
+        f"person ({DEMO_USERNAME}; the login is approved at once)",
+    )
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -88,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             "run needs a command, e.g. run -- globusput README.md /demo/ " + DEMO_COLLECTION_ID
         )
-    standin, env = demo_standin(args.dir, args.port, args.bind, args.advertise)
+    standin, env = demo_standin(
+        args.dir, args.port, args.bind, args.advertise, args.collection_type, args.person
+    )
     standin.set_distance(args.latency, args.transfer_rate)
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
@@ -104,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         bindir = os.path.dirname(sys.executable)
         child_env = {**os.environ, **env, "PATH": bindir + os.pathsep + os.environ["PATH"]}
+        if args.person:  # credentials of the calling shell would win over the login
+            child_env.pop("GLOBUS_CLIENT_ID", None)
+            child_env.pop("GLOBUS_CLIENT_SECRET", None)
         status = subprocess.call(command, env=child_env)
         print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
         for path in sorted(p for p in collection.root.rglob("*") if p.is_file()):

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from globusput.testing.services import data_token_fits
 from globusput.testing.standin import Collection, Fault, StandIn, https_scope
 from globusput.testing.tlsserver import Handler
 
@@ -116,13 +117,18 @@ class DataHandler(Handler):
         token = self.standin.valid_token(value)
         if token is None:
             self.drain_body()
-            self.send(401, b"Unauthorized", "text/plain")
+            # an expired token's answer is undocumented: 401 or 403, as the stand-in is set
+            expired = self.standin.known_token(value) is not None
+            status = self.standin.expired_token_status if expired else 401
+            self.send(status, b"Unauthorized", "text/plain")
             return False
-        if token.resource_server != self.collection.id or (
-            https_scope(self.collection.id) not in token.scopes
-        ):
+        if not data_token_fits(token, self.collection):
             self.drain_body()
             self.send(403, b"Forbidden: token is not for this collection", "text/plain")
+            return False
+        if self.collection.session_policy is not None:
+            self.drain_body()
+            self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
             return False
         if not self.collection.allows(token.username, cpath):
             self.drain_body()

@@ -10,8 +10,11 @@ import re
 import secrets
 import shutil
 import stat
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from globus_sdk.scopes import Scope, ScopeParser
 
 from globusput.testing.standin import (
     TRANSFER_RS,
@@ -65,6 +68,7 @@ class ServicesHandler(Handler):
             path=url.path,
             authorized="Authorization" in self.headers,
             grant=grant,
+            scope=parse_qs(body.decode(errors="replace")).get("scope", [""])[0],
             target=_operation_target(route, url.query, body),
         )
         self.standin.wait_latency(_latency_kind(route))
@@ -93,6 +97,8 @@ class ServicesHandler(Handler):
             return
         if fault is not None and fault.kind == "expire":
             self.standin.expire_tokens()
+        if fault is not None and fault.kind == "consent":
+            self.standin.forget_consents()
         if route == "auth.token":
             self._token(body)
         elif route.startswith("auth."):
@@ -134,33 +140,38 @@ class ServicesHandler(Handler):
             elif grant == "refresh_token":
                 self.send_json(*users.refresh_grant(form))
             else:
-                self.send_json(400, {"error": "unsupported_grant_type"})
+                self.send_json(*auth_error(400, "unsupported_grant_type", f"grant {grant}"))
             return
         client_id = self._basic_client()
         if client_id is None:
-            self.send_json(
-                401, {"error": "invalid_client", "error_description": "Invalid client credentials"}
-            )
+            self.send_json(*auth_error(401, "invalid_client", "Invalid client credentials"))
             return
         if form.get("grant_type") != "client_credentials":
-            self.send_json(400, {"error": "unsupported_grant_type"})
+            self.send_json(*auth_error(400, "unsupported_grant_type", "Unsupported grant type"))
             return
-        scopes = form.get("scope", "").split()
-        by_rs: dict[str, list[str]] = {}
+        try:
+            scopes = ScopeParser.parse(form.get("scope", ""))
+        except Exception:
+            self.send_json(*auth_error(400, "invalid_scope", "Malformed scope string"))
+            return
+        by_rs: dict[str, list[Scope]] = {}
         for scope in scopes:
-            resource_server = self._resource_server(scope)
+            resource_server = scope_resource_server(self.standin, scope)
             if resource_server is None:
-                self.send_json(
-                    400, {"error": "invalid_scope", "error_description": f"Unknown scope {scope}"}
-                )
+                self.send_json(*auth_error(400, "invalid_scope", f"Unknown scope {scope}"))
                 return
             by_rs.setdefault(resource_server, []).append(scope)
         if not by_rs:
-            self.send_json(400, {"error": "invalid_scope", "error_description": "No scope"})
+            self.send_json(*auth_error(400, "invalid_scope", "No scope requested"))
             return
         tokens = [
             self.standin.issue_token(
-                client_id, client_username(client_id), rs, rs_scopes, client_id
+                client_id,
+                client_username(client_id),
+                rs,
+                [s.scope_string for s in rs_scopes],
+                client_id,
+                dependencies=frozenset(d.scope_string for s in rs_scopes for d in s.dependencies),
             )
             for rs, rs_scopes in by_rs.items()
         ]
@@ -190,9 +201,6 @@ class ServicesHandler(Handler):
             return None
         return client_id
 
-    def _resource_server(self, scope: str) -> str | None:
-        return resource_server_of(self.standin, scope)
-
     def _check_data_token(self, path: str) -> None:
         """For an external data server (nginx ``auth_request``): may this token write there?"""
         match = _CHECK.match(path)
@@ -202,7 +210,7 @@ class ServicesHandler(Handler):
         cpath = unquote(urlsplit(self.headers.get("X-Original-URI", "/")).path)
         if collection is None or token is None:
             self.send(401)
-        elif token.resource_server != collection.id or not collection.allows(token.username, cpath):
+        elif not data_token_fits(token, collection) or not collection.allows(token.username, cpath):
             self.send(403)
         else:
             self.send(204)
@@ -220,6 +228,10 @@ class ServicesHandler(Handler):
         elif route == "auth.code_page":
             self.send(200, users.code_page(query.get("code", "")).encode(), "text/html")
         elif route == "auth.revoke":
+            # Globus wants to know who asks: a public client names itself, others log in
+            if form.get("client_id") not in users.native_clients and not self._basic_client():
+                self.send_json(*auth_error(401, "invalid_client", "Client authentication failed"))
+                return
             users.revoke(form)
             self.send_json(200, {"active": False})
         elif route == "auth.userinfo":
@@ -247,6 +259,30 @@ class ServicesHandler(Handler):
             self.send_json(200, _endpoint_document(collection))
             return
         operation = match.group(2)
+        if collection.is_endpoint:
+            self._error(
+                400,
+                "ClientError.BadRequest",
+                f"'{collection.id}' is an endpoint, not a collection: no filesystem operations",
+                path,
+            )
+            return
+        if collection.session_policy is not None:
+            self._session_required(collection, path)
+            return
+        if not self.standin.may_access_data(token, collection):
+            required = self.standin.required_consent(collection)
+            self.send_json(
+                403,
+                {
+                    "code": "ConsentRequired",
+                    "message": "Missing required data_access consent",
+                    "request_id": secrets.token_hex(5),
+                    "resource": path,
+                    "required_scopes": [required],
+                },
+            )
+            return
         if token.username in collection.transfer_denied:
             self._error(
                 403,
@@ -280,9 +316,8 @@ class ServicesHandler(Handler):
             return
         target = collection.fs_path(cpath)
         if not target.exists():
-            self._error(
-                404, "NotFound", f"Path not found, Error (list)\n'{cpath}' not found", resource
-            )
+            code = "ClientError.NotFound" if operation == "ls" else "NotFound"
+            self._error(404, code, f"Path not found, Error (list)\n'{cpath}' not found", resource)
             return
         if operation == "stat":
             self.send_json(200, _file_entry(target))
@@ -318,7 +353,12 @@ class ServicesHandler(Handler):
 
     def _mkdir(self, collection: Collection, token: Token, cpath: str, resource: str) -> None:
         if not collection.allows(token.username, cpath):
-            self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
+            self._error(
+                403,
+                "ExternalError.MkdirFailed.PermissionDenied",
+                f"Permission denied, Error (mkdir)\nPath: {cpath}",
+                resource,
+            )
             return
         target = collection.fs_path(cpath)
         if target.exists():
@@ -372,6 +412,29 @@ class ServicesHandler(Handler):
             },
         )
 
+    def _session_required(self, collection: Collection, resource: str) -> None:
+        """The collection's session policy, as Transfer relays it: authorization parameters
+        at the top level (403) or a ``LoginFailed`` listing failure (502), both parseable."""
+        params = {
+            "session_message": "You must log in with an identity that satisfies the policy",
+            "session_required_identities": None,
+            **(collection.session_policy or {}),
+        }
+        if collection.session_error_status == 502:
+            code, message = "ExternalError.DirListingFailed.LoginFailed", "Login Failed"
+        else:
+            code, message = "AuthorizationRequired", "Session policy not satisfied"
+        self.send_json(
+            collection.session_error_status,
+            {
+                "code": code,
+                "message": message,
+                "request_id": secrets.token_hex(5),
+                "resource": resource,
+                "authorization_parameters": params,
+            },
+        )
+
     def _error(self, status: int, code: str, message: str, resource: str) -> None:
         self.send_json(
             status,
@@ -405,19 +468,54 @@ def _latency_kind(route: str) -> str:
 
 
 def resource_server_of(standin: StandIn, scope: str) -> str | None:
-    """The resource server a scope string belongs to, None for an unknown scope."""
+    """The resource server a scope string belongs to, None for an unknown scope: an endpoint
+    has no collection scopes, and only mapped collections short of high assurance have
+    ``data_access``."""
     if scope == TRANSFER_SCOPE:
         return TRANSFER_RS
     for collection in standin.collections.values():
+        if collection.https_server is None:
+            continue  # an endpoint, or a collection without HTTPS: no such scopes
         if scope == https_scope(collection.id):
             return collection.id
-        if scope == data_access_scope(collection.id) and _needs_data_access(collection):
+        if scope == data_access_scope(collection.id) and collection.needs_data_access:
             return collection.id
     return None
 
 
-def _needs_data_access(collection: Collection) -> bool:
-    return collection.entity_type == "GCSv5_mapped_collection" and not collection.high_assurance
+def scope_resource_server(standin: StandIn, scope: Scope) -> str | None:
+    """Like :func:`resource_server_of` for a parsed scope; every dependency must be known."""
+    rs = resource_server_of(standin, scope.scope_string)
+    for dependency in scope.dependencies:
+        if resource_server_of(standin, dependency.scope_string) is None:
+            return None
+    return rs
+
+
+def data_token_fits(token: Token, collection: Collection) -> bool:
+    """A collection's HTTPS server takes tokens for itself, with ``https`` and, where the
+    collection wants it, ``data_access``."""
+    wanted = {https_scope(collection.id)}
+    if collection.needs_data_access:
+        wanted.add(data_access_scope(collection.id))
+    return token.resource_server == collection.id and wanted <= set(token.scopes)
+
+
+def auth_error(status: int, error: str, detail: str) -> tuple[int, dict[str, Any]]:
+    """Globus Auth's error shape: an ``errors`` list, and the OAuth2 ``error`` fields."""
+    return status, {
+        "errors": [
+            {
+                "status": str(status),
+                "id": str(uuid.uuid4()),
+                "code": error.upper(),
+                "detail": detail,
+                "title": error.replace("_", " ").capitalize(),
+            }
+        ],
+        "error": error,
+        "error_description": detail,
+    }
 
 
 def _endpoint_document(collection: Collection) -> dict[str, Any]:
@@ -429,7 +527,7 @@ def _endpoint_document(collection: Collection) -> dict[str, Any]:
         "gcs_version": "5.4.80",
         "high_assurance": collection.high_assurance,
         "https_server": collection.https_server,
-        "non_functional": False,
+        "non_functional": collection.is_endpoint,
         "activated": True,
         "public": False,
         "owner_string": "standin@globusid.org",

@@ -32,6 +32,15 @@ AUTH_RS = "auth.globus.org"
 DEMO_CLIENT_ID = "3f4e1b2a-9c1d-4c7e-8a55-6d2f0e9b1c01"
 DEMO_CLIENT_SECRET = "standin-demo-secret-not-for-production"
 DEMO_COLLECTION_ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
+#: The Native App a person logs in with (the id Globus registered for globusput), and the
+#: stand-in's one person, who may write to the demo collection.
+DEMO_NATIVE_CLIENT_ID = "fe8e6f96-8254-4554-b4f6-0ba17e526669"
+DEMO_USERNAME = "alice@example.org"
+
+#: Collection types as Transfer names them (``entity_type``).
+GUEST = "GCSv5_guest_collection"
+MAPPED = "GCSv5_mapped_collection"
+ENDPOINT = "GCSv5_endpoint"
 
 
 def https_scope(collection_id: str) -> str:
@@ -52,6 +61,11 @@ class Token:
     expires_at: float
     refresh_token: str | None = None
     client_id: str = ""
+    #: dependent scopes asked for with a client-credentials grant (a client consents by asking)
+    dependencies: frozenset[str] = frozenset()
+    #: True for a person's token (Native App login), whose consents live with the person
+    user: bool = False
+    issued_at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -59,7 +73,7 @@ class Collection:
     id: str
     root: Path
     display_name: str
-    entity_type: str = "GCSv5_guest_collection"
+    entity_type: str = GUEST
     high_assurance: bool = False
     https_enabled: bool = True
     server: TLSServer | None = None
@@ -78,10 +92,29 @@ class Collection:
     #: whether a HEAD answer carries these headers (GCS's are undocumented)
     head_content_length: bool = True
     head_last_modified: bool = True
+    #: a session policy (``session_required_single_domain``, ``session_required_mfa``...) that no
+    #: token here satisfies: Transfer operations are refused with these authorization
+    #: parameters (403, or 502 ``LoginFailed`` with ``session_error_status=502``) and the HTTPS
+    #: server answers with its HTML step-up page
+    session_policy: dict[str, Any] | None = None
+    session_error_status: int = 403
+    #: Transfer wants consent given after this moment (POSIX seconds), as when a collection's
+    #: requirements changed: older consents and client tokens get ``ConsentRequired``
+    consent_since: float | None = None
+
+    @property
+    def needs_data_access(self) -> bool:
+        """Mapped collections that are not high assurance want ``data_access`` consent."""
+        return self.entity_type == MAPPED and not self.high_assurance
+
+    @property
+    def is_endpoint(self) -> bool:
+        """An endpoint (the server itself) is not a collection: nothing can be stored there."""
+        return self.entity_type == ENDPOINT
 
     @property
     def https_server(self) -> str | None:
-        if not self.https_enabled:
+        if not self.https_enabled or self.is_endpoint:
             return None
         if self.external_https:
             return self.external_https
@@ -172,7 +205,8 @@ class Fault:
     nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body),
     ``delay`` (store the file, then wait ``seconds`` before answering), ``slow`` (read the
     body at ``rate`` bytes per second), ``truncate`` (store only ``after_bytes``, answer 200),
-    ``expire`` (every current token stops working, then the request proceeds normally).
+    ``expire`` (every current token stops working, then the request proceeds normally),
+    ``consent`` (Transfer wants consent given from now on: see ``Collection.consent_since``).
     """
 
     kind: str
@@ -218,6 +252,8 @@ class StandIn:
         self.counts: collections.Counter[str] = collections.Counter()
         self.log: list[dict[str, Any]] = []
         self.token_lifetime = 172800
+        #: the data server's answer to an expired token: 401 or 403 (undocumented)
+        self.expired_token_status = 401
         #: seconds each request of a kind waits before it is answered (see GLOBUS_LIKE_LATENCY)
         self.latency: dict[str, float] = {}
         #: Transfer's rate limit, None for none; requests beyond it are answered 429
@@ -315,6 +351,7 @@ class StandIn:
             self.counts.clear()
             self.log.clear()
             self.token_lifetime = 172800
+            self.expired_token_status = 401
             self.latency = {}
             self.transfer_limit = None
             self.users.codes.clear()
@@ -334,6 +371,8 @@ class StandIn:
         scopes: list[str],
         client_id: str,
         refresh: bool = False,
+        dependencies: frozenset[str] = frozenset(),
+        user: bool = False,
     ) -> Token:
         token = Token(
             value=secrets.token_urlsafe(32),
@@ -344,17 +383,55 @@ class StandIn:
             expires_at=time.time() + self.token_lifetime,
             refresh_token=secrets.token_urlsafe(32) if refresh else None,
             client_id=client_id,
+            dependencies=dependencies,
+            user=user,
         )
         with self.lock:
             self.tokens[token.value] = token
         return token
 
     def valid_token(self, value: str | None) -> Token | None:
-        with self.lock:
-            token = self.tokens.get(value or "")
+        token = self.known_token(value)
         if token is None or token.expires_at <= time.time():
             return None
         return token
+
+    def known_token(self, value: str | None) -> Token | None:
+        """A token issued here, expired or not (expired ones get their own answer)."""
+        with self.lock:
+            return self.tokens.get(value or "")
+
+    def may_access_data(self, token: Token, collection: Collection) -> bool:
+        """Transfer acts on a mapped collection only with the ``data_access`` dependency:
+        consented by the person (their consents, whatever token asked), or asked for in the
+        client's own grant."""
+        since = collection.consent_since or 0.0
+        if not collection.needs_data_access:
+            if token.user:
+                return self.users.has_consent(token.client_id, TRANSFER_SCOPE, None, since)
+            return token.issued_at >= since
+        scope = data_access_scope(collection.id)
+        if token.user:
+            return self.users.has_consent(token.client_id, scope, TRANSFER_SCOPE, since)
+        return scope in token.dependencies and token.issued_at >= since
+
+    def required_consent(self, collection: Collection) -> str:
+        """The scope Transfer names in its ``ConsentRequired`` answer for a collection."""
+        if collection.needs_data_access:
+            return f"{TRANSFER_SCOPE}[*{data_access_scope(collection.id)}]"
+        return TRANSFER_SCOPE
+
+    def forget_consents(self) -> None:
+        """Transfer wants fresh consent on every collection, as after a policy change."""
+        now = time.time()
+        with self.lock:
+            for collection in self.collections.values():
+                collection.consent_since = now
+
+    def end_refresh_tokens(self) -> None:
+        """Every refresh token dies, as after months unused or revoked consent."""
+        with self.lock:
+            self.users.refresh.clear()
 
     def expire_tokens(self) -> None:
         """Every token issued so far stops working, as if its lifetime ran out early."""

@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 
 AUTH_RS = "auth.globus.org"
 OPENID_SCOPES = {"openid", "profile", "email"}
+#: What each OpenID scope discloses, in userinfo and the id_token; ``openid`` alone: ``sub``.
+CLAIMS_OF_SCOPE = {
+    "openid": ("sub", "last_authentication"),
+    "profile": (
+        "preferred_username",
+        "name",
+        "organization",
+        "identity_provider",
+        "identity_provider_display_name",
+    ),
+    "email": ("email",),
+}
 
 
 @dataclass
@@ -42,6 +54,8 @@ class User:
     identity_id: str
     username: str
     name: str = "Stand-in User"
+    email: str = "alice@example.org"
+    organization: str = "Stand-in University"
     consents: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -131,15 +145,17 @@ class UserAuth:
 
     # -- token grants ----------------------------------------------------------------------
     def exchange(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        from globusput.testing.services import auth_error
+
         pending = self.codes.pop(form.get("code", ""), None)
         if pending is None or pending.client_id != form.get("client_id"):
-            return 401, {"error": "invalid_grant", "error_description": "Invalid grant"}
+            return auth_error(400, "invalid_grant", "Invalid grant")
         if pending.redirect_uri != form.get("redirect_uri"):
-            return 401, {"error": "invalid_grant", "error_description": "redirect_uri mismatch"}
+            return auth_error(400, "invalid_grant", "redirect_uri mismatch")
         verifier = form.get("code_verifier", "")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
         if challenge.rstrip(b"=").decode() != pending.challenge:
-            return 401, {"error": "invalid_grant", "error_description": "PKCE check failed"}
+            return auth_error(400, "invalid_grant", "PKCE check failed")
         by_rs: dict[str, list[str]] = {}
         for scope in pending.scopes:
             rs = self.resource_server(scope)
@@ -151,14 +167,16 @@ class UserAuth:
         ]
         tokens.sort(key=lambda t: t["resource_server"] != AUTH_RS)
         if tokens[0]["resource_server"] == AUTH_RS and "openid" in tokens[0]["scope"].split():
-            tokens[0]["id_token"] = self._id_token(pending.client_id)
+            tokens[0]["id_token"] = self._id_token(pending.client_id, tokens[0]["scope"].split())
         first, *others = tokens
         return 200, {**first, "other_tokens": others}
 
     def refresh_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        from globusput.testing.services import auth_error
+
         entry = self.refresh.get(form.get("refresh_token", ""))
         if entry is None or entry[0] != form.get("client_id"):
-            return 401, {"error": "invalid_grant", "error_description": "refresh token invalid"}
+            return auth_error(400, "invalid_grant", "Invalid refresh token")
         client_id, rs, scopes = entry
         token = self._issue(client_id, rs, scopes, offline=False)
         token["refresh_token"] = form["refresh_token"]  # Globus keeps refresh tokens
@@ -174,39 +192,69 @@ class UserAuth:
                     token.refresh_token = None
 
     def userinfo(self, bearer: str | None) -> tuple[int, dict[str, Any]]:
+        from globusput.testing.services import auth_error
+
         token = self.standin.valid_token(bearer)
         if token is None or token.resource_server != AUTH_RS:
-            return 401, {"error": "invalid_token"}
-        return 200, {
-            "sub": self.user.identity_id,
-            "preferred_username": self.user.username,
-            "name": self.user.name,
-            "email": None,
-            "identity_provider_display_name": "Stand-in IdP",
-        }
+            return auth_error(401, "invalid_token", "Call must be authenticated")
+        return 200, self._claims(token.scopes)
 
     def consents(self, bearer: str | None, identity_id: str) -> tuple[int, dict[str, Any]]:
+        from globusput.testing.services import auth_error
+
         token = self.standin.valid_token(bearer)
         if token is None or token.resource_server != AUTH_RS or identity_id != token.identity_id:
-            return 401, {"errors": [{"code": "UNAUTHORIZED"}]}
+            return auth_error(401, "unauthorized", "Call must be authenticated")
         return 200, {"consents": self.user.consents}
 
+    def has_consent(self, client_id: str, scope: str, parent: str | None, since: float) -> bool:
+        """Whether the person consented, for this client and no earlier than ``since``, to
+        ``scope`` (beneath ``parent``, or at the top when None)."""
+        consents = {c["id"]: c for c in self.user.consents if c["client"] == client_id}
+        for consent in consents.values():
+            path = consent["dependency_path"]
+            if consent["scope_name"] != scope or consent["status"] != "approved":
+                continue
+            if datetime.datetime.fromisoformat(consent["updated"]).timestamp() < since:
+                continue
+            above = consents.get(path[-2]) if len(path) > 1 else None
+            if (above["scope_name"] if above is not None else None) == parent:
+                return True
+        return False
+
     # -- helpers ---------------------------------------------------------------------------
+    def _claims(self, scopes: list[str]) -> dict[str, Any]:
+        """Only what the granted scopes disclose."""
+        every = {
+            "sub": self.user.identity_id,
+            "last_authentication": int(time.time()) - 60,
+            "preferred_username": self.user.username,
+            "name": self.user.name,
+            "organization": self.user.organization,
+            "identity_provider": "5b9a4f8e-0000-4000-8000-000000000001",
+            "identity_provider_display_name": "Stand-in IdP",
+            "email": self.user.email,
+        }
+        names = {n for scope in scopes for n in CLAIMS_OF_SCOPE.get(scope, ())}
+        return {k: v for k, v in every.items() if k in names}
+
     def resource_server(self, scope: Scope) -> str | None:
         """Which resource server a (possibly dependent) scope belongs to, None if unknown."""
-        from globusput.testing.services import resource_server_of
+        from globusput.testing.services import scope_resource_server
 
         if scope.scope_string in OPENID_SCOPES:
             return AUTH_RS if not scope.dependencies else None
-        rs = resource_server_of(self.standin, scope.scope_string)
-        for dependency in scope.dependencies:
-            if resource_server_of(self.standin, dependency.scope_string) is None:
-                return None
-        return rs
+        return scope_resource_server(self.standin, scope)
 
     def _issue(self, client_id: str, rs: str, scopes: list[str], offline: bool) -> dict[str, Any]:
         token = self.standin.issue_token(
-            self.user.identity_id, self.user.username, rs, scopes, client_id, refresh=offline
+            self.user.identity_id,
+            self.user.username,
+            rs,
+            scopes,
+            client_id,
+            refresh=offline,
+            user=True,
         )
         if token.refresh_token:
             self.refresh[token.refresh_token] = (client_id, rs, scopes)
@@ -222,17 +270,14 @@ class UserAuth:
             data["refresh_token"] = token.refresh_token
         return data
 
-    def _id_token(self, client_id: str) -> str:
+    def _id_token(self, client_id: str, scopes: list[str]) -> str:
         now = int(time.time())
         claims = {
+            **self._claims(scopes),
             "iss": self.issuer,
-            "sub": self.user.identity_id,
             "aud": client_id,
             "iat": now,
             "exp": now + 3600,
-            "preferred_username": self.user.username,
-            "name": self.user.name,
-            "identity_provider": "stand-in",
         }
         return jwt.encode(claims, self.key, algorithm="RS512", headers={"kid": self.kid})
 

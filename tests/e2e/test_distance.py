@@ -248,13 +248,15 @@ def test_a_refusal_in_an_existing_busy_folder_stays_with_its_file(run: Runner) -
     run.remote_folder("/v")
     for n in range(10):  # 4.bin the smallest: the folder's first PUT
         run.write(f"v/{n}.bin", bytes([n]) * (100 if n == 4 else 300))
-    run.standin.add_fault("status", path="/v/4.bin", status=403)
+    run.standin.add_fault("status", path="/v/4.bin", status=403, times=99)
     result = run("--concurrency", "1", "--manifest", "m.json", "v/*.bin", "/v/", run.collection_id)
     assert result.returncode == 3, result.output
     assert "v/4.bin: permission denied (403)" in result.stderr
     assert set(run.tree()) == {f"/v/{n}.bin" for n in range(10) if n != 4}
     counts = run.standin.counts
-    assert (counts["transfer.mkdir"], counts["transfer.ls"], counts["data.PUT"]) == (1, 1, 10)
+    # the run's first 403 might be an expired token: one renewal and one more PUT, no more
+    assert (counts["transfer.mkdir"], counts["transfer.ls"], counts["data.PUT"]) == (1, 1, 11)
+    assert counts["auth.token"] == 2
     manifest = json.loads((run.workspace / "m.json").read_text())
     assert [f["status"] for f in manifest["files"]].count("uploaded") == 9
 
@@ -284,7 +286,9 @@ def test_missing_folders_are_found_whatever_the_server_answers(run: Runner, stat
     made = targets(run, "transfer.mkdir")
     assert set(made) == {"/new", "/new/deep", *(f"/new/deep/{f}" for f in FOLDERS)}
     assert len(made) <= 2 * 6
-    assert run.standin.counts["data.PUT"] == 12 + 4  # one refused PUT per folder, no more
+    # one refused PUT per folder, no more; a 403 might also be an expired token: the run's
+    # first one renews it and repeats that PUT once
+    assert run.standin.counts["data.PUT"] == 12 + 4 + (status == 403)
 
 
 @pytest.mark.parametrize("length", [True, False], ids=["head-with-length", "head-without"])
@@ -304,3 +308,28 @@ def test_sizes_are_read_back_whatever_a_head_carries(
     assert run.tree() == {"/q/a.txt": b"a.txt" * 100, "/q/b.txt": b"b.txt" * 100}
     assert run.standin.counts["data.HEAD"] == 2
     assert run.standin.counts["transfer.ls"] == (0 if length else 2)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "words"),
+    [
+        (409, 1, "/d/x is a folder"),
+        (404, 1, "/d/x is a folder"),
+        (405, 1, "/d/x is a folder"),
+        (403, 3, "permission denied (403)"),
+        (500, 1, "gave up after 2 attempts"),
+    ],
+)
+def test_a_put_onto_a_folder_fails_alone_whatever_the_server_answers(
+    run: Runner, status: int, code: int, words: str
+) -> None:
+    """With Transfer refusing operations nothing finds the folder before the PUT does, and
+    the answer to a PUT onto a folder is undocumented: each one fails that file, clearly."""
+    run.collection.missing_folder_status = status
+    run.collection.transfer_denied.add(f"{run.client_id}@clients.auth.globus.org")
+    run.remote_folder("/d/x")
+    run.write("a.txt", "a")
+    result = run("--retries", "1", "--retry-backoff", "0.05", "a.txt", "/d/x", run.collection_id)
+    assert result.returncode == code, result.output
+    assert "a.txt" in result.stderr and words in result.stderr
+    assert run.collection.fs_path("/d/x").is_dir() and run.tree() == {}

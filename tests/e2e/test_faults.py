@@ -82,7 +82,10 @@ def test_reset_after_the_whole_body_counts_when_stored(run: Runner) -> None:
     assert run.standin.counts["data.PUT"] == 1
 
 
-def test_token_expiring_mid_run_is_renewed(run: Runner) -> None:
+@pytest.mark.parametrize("status", [401, 403])
+def test_token_expiring_mid_run_is_renewed(run: Runner, status: int) -> None:
+    """Whether the HTTPS server answers an expired token 401 or 403 is undocumented."""
+    run.standin.expired_token_status = status
     for n in range(3):
         run.write(f"e/{n}.txt", str(n))
     run.standin.add_fault("expire", path="/e/1.txt")
@@ -95,7 +98,7 @@ def test_token_expiring_mid_run_is_renewed(run: Runner) -> None:
 PERMANENT = [
     ("html", {}, 3, "HTML page"),
     ("status", {"status": 302}, 3, "redirected (302)"),
-    ("status", {"status": 403}, 3, "needs write access"),
+    ("status", {"status": 403, "times": 99}, 3, "needs write access"),
     ("status", {"status": 400}, 1, "answered 400"),
     ("status", {"status": 503, "times": 99}, 1, "gave up after 3 attempts"),
 ]

@@ -59,12 +59,12 @@ def approve(standin: StandIn, url: str) -> str:
     return parse_qs(urlsplit(location).query)["code"][0]
 
 
-def paste_login(run: Runner, *args: str, prompts: int = 1) -> str:
+def paste_login(run: Runner, *args: str, prompts: int = 1, **env: str) -> str:
     """Run globusput -n and answer each printed URL through stdin; returns all output."""
     proc = subprocess.Popen(
         [GLOBUSPUT, *args, "-n"],
         cwd=run.workspace,
-        env=user_env(run),
+        env=user_env(run, **env),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,13 +138,21 @@ def test_second_collection_asks_for_consent_and_keeps_the_first(user: Runner) ->
 
 def test_mapped_collection_asks_for_data_access(user: Runner) -> None:
     user.collection.entity_type = "GCSv5_mapped_collection"
+    collection = user.collection_id
+    data_access = f"https://auth.globus.org/scopes/{collection}/data_access"
     # the first use needs a login to read the collection, then consent for data access
-    output = paste_login(user, "a.txt", "/m/", user.collection_id, prompts=2)
+    output = paste_login(user, "a.txt", "/m/", collection, prompts=2)
     assert "consent to data access" in output
-    assert any("data_access" in s for s in user.standin.users.requested)
+    first, second = (s.split() for s in user.standin.users.requested)
+    assert not any("data_access" in s for s in first)  # not known yet to be mapped
+    transfer = f"urn:globus:auth:scope:transfer.api.globus.org:all[*{data_access}]"
+    assert {transfer, data_access, f"https://auth.globus.org/scopes/{collection}/https"} <= set(
+        second
+    )
     assert user.tree() == {"/m/a.txt": b"a"}
+    assert user.standin.counts["transfer.mkdir"] == 1  # Transfer acted: consent was enough
     user.standin.counts.clear()
-    result = as_user(user, "a.txt", "/m2/", user.collection_id)
+    result = as_user(user, "a.txt", "/m2/", collection)
     assert result.returncode == 0, result.output
     assert user.standin.counts["auth.authorize"] == 0
     assert user.standin.counts["auth.consents"] >= 1  # the SDK checks dependent consents
@@ -153,16 +161,115 @@ def test_mapped_collection_asks_for_data_access(user: Runner) -> None:
     try:
         paste_login(user, "a.txt", "/m3/", other.id, prompts=1)
         assert (other.root / "m3/a.txt").read_bytes() == b"a"
+        assert f"scopes/{other.id}/data_access" in user.standin.users.requested[-1]
+        # and the first one still works without a login: consents add up
+        user.standin.counts.clear()
+        result = as_user(user, "a.txt", "/m4/", collection)
+        assert result.returncode == 0, result.output
+        assert user.standin.counts["auth.authorize"] == 0
     finally:
         assert other.server is not None
         other.server.shutdown()
         del user.standin.collections[other.id]
 
 
+def test_high_assurance_mapped_collection_never_asks_for_data_access(user: Runner) -> None:
+    user.collection.entity_type = "GCSv5_mapped_collection"
+    user.collection.high_assurance = True
+    paste_login(user, "a.txt", "/h/", user.collection_id, prompts=1)
+    assert user.tree() == {"/h/a.txt": b"a"}
+    assert not any("data_access" in s for s in user.standin.users.requested)
+
+
+def test_consent_transfer_asks_for_again_is_given_at_a_terminal(user: Runner) -> None:
+    user.collection.entity_type = "GCSv5_mapped_collection"
+    paste_login(user, "a.txt", "/c/", user.collection_id, prompts=2)
+    user.standin.add_fault("consent", route="transfer.mkdir")
+    output = paste_login(user, "a.txt", "/c2/", user.collection_id, prompts=1)
+    assert "consent to urn:globus:auth:scope:transfer.api.globus.org:all[*" in output
+    assert user.stored("/c2/a.txt") == b"a"
+
+
+def test_consent_transfer_asks_for_without_a_terminal_is_one_line(user: Runner) -> None:
+    user.collection.entity_type = "GCSv5_mapped_collection"
+    paste_login(user, "a.txt", "/c/", user.collection_id, prompts=2)
+    user.standin.add_fault("consent", route="transfer.mkdir")
+    user.standin.counts.clear()
+    result = as_user(user, "a.txt", "/c2/", user.collection_id)
+    assert result.returncode == 3, result.output
+    (line,) = [x for x in result.stderr.splitlines() if "consent" in x]
+    assert f"[*https://auth.globus.org/scopes/{user.collection_id}/data_access]" in line
+    assert f"run 'globusput login {user.collection_id}' at a terminal" in line
+    assert user.standin.counts["auth.authorize"] == 0 and "/c2/a.txt" not in user.tree()
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["no-terminal", "terminal"])
+def test_session_policy_names_the_login_the_collection_wants(user: Runner, terminal: bool) -> None:
+    paste_login(user, "a.txt", "/p/", user.collection_id)
+    user.collection.session_policy = {"session_required_single_domain": ["example.edu"]}
+    user.standin.counts.clear()
+    # with someone to answer (-n, stdin open) as without: the message, and no login loop
+    proc = subprocess.Popen(
+        [GLOBUSPUT, *(["-n"] if terminal else []), "a.txt", "/p/a.txt", user.collection_id],
+        cwd=user.workspace,
+        env=user_env(user),
+        stdin=subprocess.PIPE if terminal else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = proc.communicate(timeout=60)
+    user.outputs.append(out + err)
+    assert proc.returncode == 3, out + err
+    assert "requires a login session with an identity from example.edu" in err
+    assert "globusput login" in err
+    assert user.standin.counts["auth.authorize"] == 0
+
+
+def test_an_endpoint_id_is_named_for_a_person_too(user: Runner) -> None:
+    paste_login(user, "a.txt", "/p/", user.collection_id)  # a Transfer token is stored
+    endpoint = user.standin.add_collection(entity_type="GCSv5_endpoint")
+    try:
+        result = as_user(user, "a.txt", "/p/", endpoint.id)
+        assert result.returncode == 2, result.output
+        assert "is a Globus Connect Server endpoint, not a collection" in result.stderr
+        assert user.standin.counts["auth.authorize"] == 1  # the first login only
+    finally:
+        assert endpoint.server is not None
+        endpoint.server.shutdown()
+        del user.standin.collections[endpoint.id]
+
+
+def test_a_dead_refresh_token_means_log_in_again(user: Runner) -> None:
+    paste_login(user, "a.txt", "/d/", user.collection_id)
+    user.standin.end_refresh_tokens()  # months unused, or consent revoked
+    user.standin.expire_tokens()
+    for command in (["a.txt", "/d2/", user.collection_id], ["whoami"]):
+        result = as_user(user, *command)
+        assert result.returncode == 3, result.output
+        assert "log in again with 'globusput login'" in result.stderr
+        assert "internal error" not in result.output
+
+
+def test_login_honours_globus_collection_id_and_consents_as_the_type_needs(
+    user: Runner,
+) -> None:
+    user.collection.entity_type = "GCSv5_mapped_collection"
+    output = paste_login(user, "login", prompts=2, GLOBUS_COLLECTION_ID=user.collection_id)
+    assert "logged in" in output
+    assert f"scopes/{user.collection_id}/data_access" in user.standin.users.requested[-1]
+    user.standin.counts.clear()
+    result = as_user(user, "a.txt", "/l/", user.collection_id)
+    assert result.returncode == 0, result.output
+    assert user.standin.counts["auth.authorize"] == 0  # nothing left to consent to
+    assert user.stored("/l/a.txt") == b"a"
+
+
 def test_whoami_and_logout(user: Runner) -> None:
     result = as_user(user, "whoami")
     assert result.returncode == 3 and "not logged in" in result.stderr
-    paste_login(user, "login")
+    paste_login(user, "login")  # asks for 'profile': the username is shared
+    assert "profile" in user.standin.users.requested[0].split()
     result = as_user(user, "whoami")
     assert result.returncode == 0 and USER in result.stdout
     live = [t for t in user.standin.tokens.values() if t.username == USER]
@@ -172,6 +279,14 @@ def test_whoami_and_logout(user: Runner) -> None:
     assert not token_file(user).exists()
     assert user.standin.counts["auth.revoke"] >= len(live)
     assert all(user.standin.valid_token(t.value) is None for t in live)
+
+
+def test_whoami_after_a_login_that_shared_only_the_id(user: Runner) -> None:
+    paste_login(user, "a.txt", "/w/", user.collection_id)  # an upload asks for openid only
+    result = as_user(user, "whoami")
+    assert result.returncode == 0, result.output
+    assert user.standin.users.user.identity_id in result.stdout
+    assert "username not shared" in result.stdout and USER not in result.stdout
 
 
 def test_local_server_flow_with_a_browser(user: Runner, tmp_path: Path) -> None:
@@ -201,11 +316,22 @@ def test_local_server_flow_with_a_browser(user: Runner, tmp_path: Path) -> None:
     assert token_file(user).exists()
 
 
-def test_no_terminal_in_ci_fails_at_once(user: Runner) -> None:
+@pytest.mark.parametrize(
+    "marker",
+    [
+        {"CI": "true"},
+        {"JENKINS_URL": "http://jenkins:8080/"},  # Jenkins sets no CI variable
+        {"GITLAB_CI": "true"},
+        {"TF_BUILD": "True"},
+        {"BUILDKITE": "true"},
+        {"TEAMCITY_VERSION": "2025.1"},
+    ],
+)
+def test_no_terminal_in_ci_fails_at_once(user: Runner, marker: dict[str, str]) -> None:
     proc = subprocess.Popen(
         [GLOBUSPUT, "-n", "a.txt", "/x/", user.collection_id],
         cwd=user.workspace,
-        env=user_env(user, CI="true"),
+        env=user_env(user, **marker),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -216,3 +342,45 @@ def test_no_terminal_in_ci_fails_at_once(user: Runner) -> None:
     assert proc.returncode == 2
     assert "GLOBUS_CLIENT_ID" in err and "GLOBUS_CLIENT_SECRET" in err
     assert user.standin.count() == 0
+
+
+def test_standard_input_ending_is_not_called_a_cancellation(user: Runner) -> None:
+    result = as_user(user, "-n", "a.txt", "/x/", user.collection_id)  # stdin: /dev/null
+    assert result.returncode == 3, result.output
+    assert "standard input ended before a code was entered" in result.stderr
+    assert "cancelled" not in result.output
+
+
+def test_the_demo_standin_lets_a_person_log_in_as_the_readme_says(tmp_path: Path) -> None:
+    """``python -m globusput.testing run --person``: the default Native App is registered and
+    the stand-in's person may write to the demo collection."""
+    from globusput.testing import DEMO_COLLECTION_ID
+
+    (tmp_path / "home").mkdir()
+    (tmp_path / "notes.txt").write_text("n")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    workdir = tmp_path / "standin"
+    command = [sys.executable, "-m", "globusput.testing", "run", "--dir", str(workdir), "--person"]
+    proc = subprocess.Popen(
+        [*command, "--", GLOBUSPUT, "-n", "notes.txt", "/me/", DEMO_COLLECTION_ID],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        match = re.search(r"https://\S+/v2/oauth2/authorize\S+", line)
+        if match:
+            ca = str(workdir / "tls" / "ca.pem")
+            answer = requests.get(match.group(0), allow_redirects=False, timeout=10, verify=ca)
+            code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+            proc.stdin.write(code + "\n")
+            proc.stdin.flush()
+    output = "".join(seen)
+    assert proc.wait(timeout=60) == 0, output
+    assert "#   /me/notes.txt (1 bytes)" in output

@@ -281,14 +281,6 @@ def test_unknown_collection(run: Runner) -> None:
     assert "GLOBUS_COLLECTION_ID" in result.stderr
 
 
-def test_collection_without_https(run: Runner) -> None:
-    run.write("a.txt")
-    run.collection.https_enabled = False
-    result = run("a.txt", "/x/", run.collection_id)
-    assert result.returncode == 2
-    assert "HTTPS access is not enabled" in result.stderr
-
-
 def test_no_credentials_says_which_variables(run: Runner) -> None:
     run.write("a.txt")
     result = run(

@@ -37,7 +37,6 @@ def test_an_empty_2xx_is_success() -> None:
         (answer(200, b"  <script>location='x'</script>"), "HTML page"),
         (answer(200, b"please log in", "text/html; charset=utf-8"), "HTML page"),
         (answer(302), "redirected (302) to a login page"),
-        (answer(403), f"permission denied (403): {WHO} needs write access to /r/"),
     ],
 )
 def test_login_pages_and_refusals_are_authentication_failures(
@@ -48,10 +47,16 @@ def test_login_pages_and_refusals_are_authentication_failures(
     assert caught.value.auth
 
 
-def test_401_asks_for_a_renewed_token_of_that_generation() -> None:
+@pytest.mark.parametrize("status", [401, 403])
+def test_401_and_403_ask_for_a_renewed_token_of_that_generation(status: int) -> None:
+    # an expired token is answered either way (undocumented); if renewing does not help,
+    # the refusal stands as a permission failure naming who needs access where
     with pytest.raises(Unauthorized) as caught:
-        judge(ITEM, answer(401), 7, WHO, "coll")
-    assert caught.value.generation == 7
+        judge(ITEM, answer(status), 7, WHO, "coll")
+    assert caught.value.generation == 7 and caught.value.status == status
+    final = caught.value.final
+    assert final.auth and final.status == status
+    assert f"permission denied ({status}): {WHO} needs write access to /r/" in str(final)
 
 
 @pytest.mark.parametrize("status", [408, 425, 429, 500, 502, 503, 504])
