@@ -128,4 +128,6 @@ def describe(exc: requests.RequestException) -> str:
     """A failure without an answer, in words (its text can carry URLs: not shown)."""
     if isinstance(exc, requests.Timeout):
         return "timed out waiting for the server"
-    return "connection failed or was reset"
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return "connection failed or was reset"
+    return f"the server's answer could not be read ({type(exc).__name__})"

@@ -125,16 +125,24 @@ class ClientCredentials:
 
     ``secret`` is told every token as it arrives, so the log can never show one."""
 
-    def __init__(self, settings: Settings, secret: Callable[[str], None]) -> None:
+    def __init__(
+        self, settings: Settings, secret: Callable[[str], None], log: Callable[[str], None]
+    ) -> None:
         import globus_sdk
+        from globus_sdk.transport import RequestsTransport
+
+        from globusput.session import LoggedSession
 
         assert settings.client_id is not None and settings.client_secret is not None
         assert settings.collection_id is not None
         self.settings = settings
         self.collection = str(settings.collection_id)
         self.identity = client_identity(settings.client_id)
+        transport = RequestsTransport()
+        transport.session.close()
+        transport.session = LoggedSession(log, "Auth")
         self._client = globus_sdk.ConfidentialAppAuthClient(
-            str(settings.client_id), settings.client_secret.get_secret_value()
+            str(settings.client_id), settings.client_secret.get_secret_value(), transport=transport
         )
         self._secret = secret
         self._data: globus_sdk.ClientCredentialsAuthorizer | None = None

@@ -21,7 +21,7 @@ from globusput.collection import TRANSFER_THREADS
 from globusput.layout import PlannedUpload, upload_order
 from globusput.progress import Progress
 from globusput.session import abort_transfers
-from globusput.upload import FolderPending, Outcome, sha256_of
+from globusput.upload import FolderPending, Outcome, file_in_the_way, sha256_of
 
 if TYPE_CHECKING:
     from globusput.collection import FolderState, RemoteEntry
@@ -91,7 +91,7 @@ class Batch:
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         results: dict[int, Outcome] = {}
         self.reporter.begin_files(len(self.plan))
-        done: queue.SimpleQueue[tuple[int, Outcome]] = queue.SimpleQueue()
+        done: queue.Queue[tuple[int, Outcome]] = queue.Queue()
         try:
             todo = self._skip_kept(done)
             self._plan_checks(todo)
@@ -112,7 +112,7 @@ class Batch:
         return outcomes, received[0] if received else 0
 
     # -- before: what is kept, how each file will be checked -------------------------------
-    def _skip_kept(self, done: queue.SimpleQueue[tuple[int, Outcome]]) -> list[int]:
+    def _skip_kept(self, done: queue.Queue[tuple[int, Outcome]]) -> list[int]:
         """Queue the files to send, smallest per folder first; report the kept ones."""
         listings = self.listings
         if self.overwrite != "always" and listings is None:
@@ -121,12 +121,15 @@ class Batch:
         for index in upload_order(self.plan):
             item = self.plan[index]
             stored = ((listings or {}).get(item.folder) or {}).get(item.name)
-            if keep_stored(self.overwrite, item.source, stored):
+            try:
+                if not keep_stored(self.overwrite, item.source, stored):
+                    todo.append(index)
+                    continue
                 outcome = Outcome(item, "skipped", sha256=sha256_of(item.source.path))
-                self.reporter.progress.done(item)
-                done.put((index, outcome))
-            else:
-                todo.append(index)
+            except OSError as exc:  # gone or unreadable since it was selected: this file only
+                outcome = self.uploader.failed(item, exc)
+            self.reporter.progress.done(item)
+            done.put((index, outcome))
         return todo
 
     def _plan_checks(self, todo: list[int]) -> None:
@@ -143,12 +146,12 @@ class Batch:
     def _work(
         self,
         indexes: list[int],
-        done: queue.SimpleQueue[tuple[int, Outcome]],
+        done: queue.Queue[tuple[int, Outcome]],
         results: dict[int, Outcome],
     ) -> None:
         """Upload workers, plus a few threads for Transfer (folders, listings) so that no
         upload waits on a call that takes most of a second."""
-        todo: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()
+        todo: queue.Queue[tuple[int, bool]] = queue.Queue()
         for index in indexes:
             todo.put((index, True))
         self._outstanding = len(indexes)
@@ -178,7 +181,8 @@ class Batch:
                     outcome = Outcome(item, "failed", error=error)
                 self._complete(index, outcome, done, transfer)
 
-        # plain queues, not futures: waiting on thousands of futures costs O(n) per wake-up
+        # queues, not futures: waiting on thousands of futures costs O(n) per wake-up; Queue,
+        # not SimpleQueue, whose get(timeout) was seen never to return with several readers
         workers = [
             threading.Thread(target=worker, name=f"put-{n}", daemon=True)
             for n in range(min(self.concurrency, len(indexes)))
@@ -211,7 +215,7 @@ class Batch:
 
     # -- folders: made by the Transfer threads while uploads go on elsewhere --------------
     def _waits_for_folder(
-        self, index: int, todo: queue.SimpleQueue[tuple[int, bool]], pool: ThreadPoolExecutor
+        self, index: int, todo: queue.Queue[tuple[int, bool]], pool: ThreadPoolExecutor
     ) -> bool:
         """A file whose folder is being made joins the files waiting for it."""
         folder = self.plan[index].folder
@@ -226,8 +230,8 @@ class Batch:
         self,
         pending: FolderPending,
         index: int,
-        todo: queue.SimpleQueue[tuple[int, bool]],
-        done: queue.SimpleQueue[tuple[int, Outcome]] | None,
+        todo: queue.Queue[tuple[int, bool]],
+        done: queue.Queue[tuple[int, Outcome]] | None,
         pool: ThreadPoolExecutor,
     ) -> None:
         folder = pending.folder
@@ -246,7 +250,10 @@ class Batch:
                 return
             item = self.plan[index]
             self.uploader.progress.done(item)
-            self._complete(index, self.uploader.failed(item, pending.failure), done, pool)
+            failure: Exception = pending.failure
+            if self.uploader.folder_is_a_file(folder):
+                failure = file_in_the_way(folder)
+            self._complete(index, self.uploader.failed(item, failure), done, pool)
 
         making.add_done_callback(then)
 
@@ -255,7 +262,7 @@ class Batch:
         self,
         index: int,
         outcome: Outcome,
-        done: queue.SimpleQueue[tuple[int, Outcome]],
+        done: queue.Queue[tuple[int, Outcome]],
         pool: ThreadPoolExecutor,
     ) -> None:
         """A file is done; a listed folder's outcomes wait for its last file, then are checked

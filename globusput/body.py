@@ -69,6 +69,9 @@ class HashingReader:
         self._on_read = on_read
         self.sent = 0
         self._hash = StreamHash(size)
+        #: a failure reading the local file: the HTTP stack reports it as a connection error,
+        #: which it is not
+        self.read_error: OSError | None = None
 
     def __len__(self) -> int:
         return self._size
@@ -77,7 +80,11 @@ class HashingReader:
         if self._cancel.is_set():
             raise Cancelled
         left = self._size - self.sent
-        chunk = self._stream.read(left if amount is None or amount < 0 else min(amount, left))
+        try:
+            chunk = self._stream.read(left if amount is None or amount < 0 else min(amount, left))
+        except OSError as exc:
+            self.read_error = exc
+            raise
         if not chunk and left > 0:
             raise FileChanged(f"file shrank during upload ({self.sent} of {self._size} bytes)")
         self._hash.update(chunk)

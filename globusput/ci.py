@@ -16,6 +16,8 @@ from typing import TextIO
 class CI:
     """No CI system: nothing beyond the plain log."""
 
+    has_outputs = False  #: whether :meth:`finish` hands outputs to following steps
+
     def __init__(self, out: TextIO, environ: Mapping[str, str]) -> None:
         self.out = out
         self.environ = environ
@@ -35,8 +37,14 @@ class CI:
     def finish(self, outputs: Mapping[str, str], summary: str) -> None:
         """Publish outputs for the following steps and a Markdown summary for people."""
 
+    def files(self) -> dict[str, str]:
+        """The files :meth:`finish` will write, by the variable that names them."""
+        return {}
+
 
 class GitHubActions(CI):
+    has_outputs = True
+
     def mask(self, value: str) -> None:
         self._command(f"::add-mask::{_escape_data(value)}")
 
@@ -51,6 +59,10 @@ class GitHubActions(CI):
         if file:
             props = f"file={_escape_property(file)},title=globusput could not upload a file"
         self._command(f"::error {props}::{_escape_data(message)}")
+
+    def files(self) -> dict[str, str]:
+        names = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+        return {name: self.environ[name] for name in names if self.environ.get(name)}
 
     def finish(self, outputs: Mapping[str, str], summary: str) -> None:
         output_file = self.environ.get("GITHUB_OUTPUT")

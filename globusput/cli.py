@@ -7,7 +7,9 @@ after argument parsing, so ``--help`` and ``--version`` answer instantly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -274,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from globusput.settings import load_settings
 
     reporter = Reporter()
+    _mask_credentials(reporter)
     try:
         settings = load_settings(values)
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
@@ -292,6 +295,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         reporter.error(f"internal error ({type(exc).__name__}: {exc}); please report it")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _mask_credentials(reporter: Reporter) -> None:
+    """Whatever the credential variables hold is a secret, before anything is validated or
+    printed: a secret pasted into GLOBUS_CLIENT_ID (the two swapped) included."""
+    for name in ("GLOBUS_CLIENT_SECRET", "GLOBUS_CLIENT_ID"):
+        value = os.environ.get(name, "")
+        if name == "GLOBUS_CLIENT_ID":
+            try:
+                uuid.UUID(value.strip())
+                continue  # a client id is not secret
+            except ValueError:
+                pass
+        reporter.add_secret(value)
+        reporter.add_secret(value.strip())
+        if name == "GLOBUS_CLIENT_SECRET" and value.strip() and value != value.strip():
+            reporter.warn(f"{name} has spaces or line breaks around it; they were removed")
 
 
 def _run(command: str, settings: Settings, reporter: Reporter, collections: list[str]) -> None:

@@ -8,6 +8,7 @@ non-ASCII characters arrive exactly as named locally.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,9 +56,18 @@ class PlannedUpload:
         return posixpath.basename(self.remote_path)
 
 
+#: The longest file or folder name (in bytes) that filesystems behind collections take.
+NAME_MAX = 255
+
+
 def parse_destination(text: str) -> Destination:
     """Parse a path (``/data/``, ``data/x.json``) or an ``https://`` URL on the collection."""
     text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        raise DestinationError(
+            f"destination {text} is wrapped in quotes, which became part of it (docker "
+            "--env-file and some CI settings keep them): remove the quotes"
+        )
     netloc = None
     if "://" in text:
         parts = urlsplit(text)
@@ -75,6 +85,11 @@ def parse_destination(text: str) -> Destination:
     else:
         path = text if text.startswith("/") else "/" + text
     segments = path.split("/")
+    if "" in segments[1:-1]:
+        raise DestinationError(
+            f"destination {text!r} has an empty folder name ('//'), as when a CI variable in it "
+            "came out empty: check the variables that build the destination"
+        )
     if any(segment in (".", "..") for segment in segments):
         raise DestinationError(
             f"destination {text!r} contains a '.' or '..' segment: give the folder's full path"
@@ -108,12 +123,14 @@ def plan_uploads(
                 f"destination {destination.text!r} names one file but {len(files)} files are "
                 f"selected: end it with '/' ({destination.path}/) to upload into that folder"
             )
+        _check_name_lengths(destination.path, files[0])
         return [PlannedUpload(files[0], destination.path, base_url)]
     plan: list[PlannedUpload] = []
     taken: dict[str, LocalFile] = {}
     collisions: list[str] = []
     for local in files:
         remote = destination.path + local.relative.as_posix()
+        _check_name_lengths(remote, local)
         other = taken.setdefault(remote, local)
         if other is not local:
             collisions.append(f"{other.path} and {local.path} would both be stored as {remote}")
@@ -125,6 +142,32 @@ def plan_uploads(
             "its own remote path"
         )
     return plan
+
+
+def _check_name_lengths(remote: str, local: LocalFile) -> None:
+    for name in remote.split("/"):
+        if len(_bytes(name)) > NAME_MAX:
+            raise SelectionError(
+                f"{local.path} would be stored under a name of {len(_bytes(name))} bytes, more "
+                f"than the {NAME_MAX} filesystems take: rename it, or upload a folder or archive "
+                "holding it"
+            )
+
+
+def hidden_sibling(name: str, suffix: str) -> str:
+    """``.NAME`` + ``suffix`` within :data:`NAME_MAX` bytes: a name too long for that is cut,
+    and a digest of the whole name keeps two cut names apart (and the same on a rerun)."""
+    full = f".{name}{suffix}"
+    if len(_bytes(full)) <= NAME_MAX:
+        return full
+    digest = hashlib.sha256(_bytes(name)).hexdigest()[:12]
+    room = NAME_MAX - len(_bytes(suffix)) - len(digest) - 2
+    cut = _bytes(name)[:room].decode("utf-8", "ignore")
+    return f".{cut}~{digest}{suffix}"
+
+
+def _bytes(name: str) -> bytes:
+    return name.encode("utf-8", "surrogateescape")
 
 
 def upload_order(plan: Sequence[PlannedUpload]) -> list[int]:
@@ -155,7 +198,7 @@ def staging_folder(destination: Destination) -> str:
             f"{destination.text!r}): name the new folder, e.g. /releases/1.2.0/"
         )
     parent, name = posixpath.split(destination.path.rstrip("/"))
-    return posixpath.join(parent, f".{name}.globusput-staging") + "/"
+    return posixpath.join(parent, hidden_sibling(name, ".globusput-staging")) + "/"
 
 
 def restage(plan: Sequence[PlannedUpload], final: str, staging: str) -> list[PlannedUpload]:
@@ -168,7 +211,10 @@ def restage(plan: Sequence[PlannedUpload], final: str, staging: str) -> list[Pla
 
 def url_for(base_url: str, remote_path: str) -> str:
     """The HTTPS URL of a collection path, each segment percent-encoded."""
-    return base_url.rstrip("/") + "/".join(quote(s, safe="") for s in remote_path.split("/"))
+    # names that are not UTF-8 keep their bytes (surrogateescape), percent-encoded as they are
+    return base_url.rstrip("/") + "/".join(
+        quote(_bytes(s), safe="") for s in remote_path.split("/")
+    )
 
 
 def _netloc(url: str) -> str:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from globusput.session import LoggedSession
+
 if TYPE_CHECKING:
     import globus_sdk
 
@@ -76,9 +78,11 @@ class Pacer:
             self.rate = max(1, self.rate // 2)
 
 
-class _PacedSession(requests.Session):
-    def __init__(self, pacer: Pacer, counts: collections.Counter[str]) -> None:
-        super().__init__()
+class _PacedSession(LoggedSession):
+    def __init__(
+        self, pacer: Pacer, counts: collections.Counter[str], log: Callable[[str], None] | None
+    ) -> None:
+        super().__init__(log, "Transfer")
         self._pacer = pacer
         self._counts = counts
 
@@ -102,9 +106,12 @@ def _retry_after(response: requests.Response) -> float | None:
 class TransferPacing:
     """The pacer and request counts of one run, and Transfer clients that honour them."""
 
-    def __init__(self, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self, pacer: Pacer | None = None, log: Callable[[str], None] | None = None
+    ) -> None:
         self.pacer = pacer or Pacer()
         self.counts: collections.Counter[str] = collections.Counter()
+        self._log = log
 
     def client(
         self,
@@ -115,7 +122,7 @@ class TransferPacing:
 
         transport = globus_sdk.transport.RequestsTransport()
         transport.session.close()
-        transport.session = _PacedSession(self.pacer, self.counts)
+        transport.session = _PacedSession(self.pacer, self.counts, self._log)
         retry = globus_sdk.transport.RetryConfig(max_retries=MAX_RETRIES, max_sleep=60)
         if app is not None:
             return globus_sdk.TransferClient(app=app, transport=transport, retry_config=retry)

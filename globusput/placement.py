@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from globusput.errors import AuthError, CollectionError, DestinationError, ServiceError
-from globusput.layout import Destination, PlannedUpload, staging_folder
+from globusput.layout import Destination, PlannedUpload, hidden_sibling, staging_folder
 
 if TYPE_CHECKING:
     from globusput.collection import Collection, RemoteEntry
@@ -57,7 +57,9 @@ class Placement:
     @staticmethod
     def temporary_path(item: PlannedUpload) -> str:
         folder, name = posixpath.split(item.remote_path)
-        return posixpath.join(folder, f".{name}.globusput-{secrets.token_hex(4)}.part")
+        return posixpath.join(
+            folder, hidden_sibling(name, f".globusput-{secrets.token_hex(4)}.part")
+        )
 
     def move_into_place(
         self, item: PlannedUpload, temp_path: str, discard: Callable[[str], None]

@@ -13,6 +13,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from globusput.inert import shown
+
 if TYPE_CHECKING:
     from globusput.layout import PlannedUpload
 
@@ -98,7 +100,7 @@ class LogProgress(Progress):
             if decile > last_decile or now - last_time >= LOG_EVERY:
                 self._last[item.url] = (max(decile, last_decile), now)
                 print(
-                    f"progress: {item.source.path} {sent * 100 // size}% "
+                    f"progress: {shown(item.source.path)} {sent * 100 // size}% "
                     f"({sent >> 20} of {size >> 20} MiB)",
                     file=self._stream,
                     flush=True,

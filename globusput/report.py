@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from globusput.ci import CI, detect
+from globusput.inert import log_lines, markdown_text, markdown_url, shown
 from globusput.progress import Progress
 from globusput.upload import Outcome
 
 #: GitHub refuses step summaries over 1 MiB; stay clear of it with the closing lines.
 SUMMARY_LIMIT = 1_000_000
+#: GitHub allows 1 MB of outputs per job, counted in UTF-16; the URL list stays well under.
+OUTPUT_LIMIT = 800_000
 STATUS_MARK = {
     "failed": "❌ failed",
     "uploaded": "✅ uploaded",
@@ -55,20 +58,24 @@ class Reporter:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.progress.write(self.scrub(message), self.out)
+            self._write(message, self.out)
 
     def debug(self, message: str) -> None:
         if self.verbose:
-            self.progress.write(self.scrub(message), self.err)
+            self._write(message, self.err)
 
     def warn(self, message: str) -> None:
-        self.progress.write(f"warning: {self.scrub(message)}", self.err)
+        self._write(message, self.err, "warning: ")
 
     def error(self, message: str, file: str | None = None) -> None:
         message = self.scrub(message)
-        for line in message.splitlines() or [""]:
-            self.progress.write(f"error: {line}", self.err)
+        self._write(message, self.err, "error: ")
         self.ci.annotate_error(message, file)
+
+    def _write(self, message: str, stream: TextIO, prefix: str = "") -> None:
+        """Every line of the log goes out here: secrets scrubbed, data made inert."""
+        for line in log_lines(self.scrub(message)):
+            self.progress.write(prefix + line, stream)
 
     def begin_files(self, count: int) -> None:
         self.ci.section(f"Uploading {count} file{'s' if count != 1 else ''}")
@@ -76,18 +83,25 @@ class Reporter:
     def end_files(self) -> None:
         self.ci.end_section()
 
-    def outcome(self, outcome: Outcome) -> None:
-        source, size = outcome.item.source.path, human_size(outcome.item.source.size)
+    def outcome(self, outcome: Outcome, dry_run: bool = False) -> None:
+        # a name is data: a newline in it must not start a line of its own
+        source, url = shown(outcome.item.source.path), shown(outcome.item.url)
+        size = human_size(outcome.item.source.size)
         if outcome.status == "uploaded":
-            self.info(f"uploaded {source} -> {outcome.item.url} ({size})")
+            self.info(f"uploaded {source} -> {url} ({size})")
         elif outcome.status == "skipped":
-            self.info(f"skipped {source}: already on the collection ({outcome.item.url})")
+            verb = "would skip" if dry_run else "skipped"
+            self.info(f"{verb} {source}: already on the collection ({url})")
         elif outcome.status == "planned":
-            self.info(f"would upload {source} -> {outcome.item.url} ({size})")
+            self.info(f"would upload {source} -> {url} ({size})")
         else:
-            self.error(f"{source}: {outcome.error}", file=source)
+            self.error(f"{source}: {shown(outcome.error or '')}", file=source)
 
-    def summary(self, outcomes: Sequence[Outcome], seconds: float) -> None:
+    def summary(self, outcomes: Sequence[Outcome], seconds: float, attempted: bool = True) -> None:
+        if not attempted:
+            count = len(outcomes)
+            self._write(f"nothing uploaded: stopped before the first of {count} files", self.err)
+            return
         counts = tally(outcomes)
         parts = [f"{counts['uploaded']} uploaded ({human_size(counts['bytes'])})"]
         if counts["skipped"]:
@@ -97,7 +111,7 @@ class Reporter:
         parts.append(f"{counts['failed']} failed")
         line = ", ".join(parts) + f" in {seconds:.1f}s"
         if counts["failed"]:
-            self.progress.write(self.scrub(line), self.err)
+            self._write(line, self.err)
         else:
             self.info(line)
 
@@ -106,13 +120,32 @@ class Reporter:
     ) -> None:
         """CI outputs (URLs, counts, manifest path) and the job summary."""
         uploaded = [o for o in outcomes if o.status == "uploaded"]
+        urls = fit_output([o.item.url for o in uploaded])
+        if len(urls) < len(uploaded) and self.ci.has_outputs:
+            where = (
+                f"the manifest ({manifest_path})" if manifest_path else "the manifest (--manifest)"
+            )
+            self.warn(
+                f"the 'uploaded' output lists {len(urls)} of {len(uploaded)} URLs, as GitHub "
+                f"limits outputs to 1 MB; {where} lists them all"
+            )
         outputs = {
-            "uploaded": json.dumps([o.item.url for o in uploaded]),
+            "uploaded": json.dumps(urls),
             "count": str(len(uploaded)),
             "bytes": str(sum(o.item.source.size for o in uploaded)),
             "manifest": manifest_path or "",
         }
         self.ci.finish(outputs, self.scrub(step_summary(outcomes, collection)))
+
+
+def fit_output(urls: list[str]) -> list[str]:
+    """The longest head of ``urls`` whose JSON list stays under the output limit (UTF-16)."""
+    size = 2 * len("[]")
+    for index, url in enumerate(urls):
+        size += 2 * len(json.dumps(url) + ", ")  # URLs are ASCII: one UTF-16 unit each
+        if size > OUTPUT_LIMIT:
+            return urls[:index]
+    return urls
 
 
 def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
@@ -127,10 +160,13 @@ def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
     size = len(head.encode())
     ordered = sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path))
     for index, o in enumerate(ordered):
-        where = o.error if o.status == "failed" else f"[{o.item.remote_path}]({o.item.url})"
+        if o.status == "failed":
+            where = markdown_text(o.error or "")
+        else:
+            where = f"[{markdown_text(o.item.remote_path)}]({markdown_url(o.item.url)})"
         row = (
-            f"| {STATUS_MARK[o.status]} | {_cell(o.item.source.path)} | "
-            f"{human_size(o.item.source.size)} | {_cell(where or '')} |\n"
+            f"| {STATUS_MARK[o.status]} | {markdown_text(o.item.source.path)} | "
+            f"{human_size(o.item.source.size)} | {where} |\n"
         )
         if size + len(row.encode()) > SUMMARY_LIMIT - 200:
             rows.append(f"\n{len(ordered) - index} more files are not listed; see the manifest.\n")
@@ -138,10 +174,6 @@ def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
         rows.append(row)
         size += len(row.encode())
     return head + "".join(rows) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def tally(outcomes: Sequence[Outcome]) -> dict[str, int]:
@@ -176,14 +208,37 @@ def manifest(collection_id: str, destination: str, outcomes: Sequence[Outcome]) 
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically, so a reader never sees half a manifest."""
+    """Write atomically, so a reader never sees half a manifest, nor a temporary file stays."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8: its bytes as \udcXX escapes
+        text = json.dumps(data, indent=2).encode("ascii")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        json.dump(data, stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(text + b"\n")
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def check_writable(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be written later, or None: found before anything is uploaded."""
+    if path.is_dir():
+        return f"{what} {path} is a folder: name a file"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{what} {path} cannot be created: {parent} is not a folder"
+    if not os.access(parent, os.W_OK):
+        return f"{what} {path} cannot be written: no write permission in {parent}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{what} {path} cannot be written: permission denied"
+    return None
 
 
 def human_size(size: int) -> str:

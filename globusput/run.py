@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from globusput.batch import Batch
+from globusput.batch import Batch, keep_stored
 from globusput.errors import (
     EXIT_AUTH,
     EXIT_FAILED,
@@ -36,8 +37,8 @@ from globusput.layout import (
 )
 from globusput.placement import Placement, StagedFolder, rename_threshold
 from globusput.progress import make_progress
-from globusput.report import Reporter, manifest, write_json
-from globusput.selection import LocalFile, scale_advice, select_files
+from globusput.report import Reporter, check_writable, manifest, write_json
+from globusput.selection import LocalFile, refuse_credentials, scale_advice, select_files
 from globusput.session import make_session
 from globusput.settings import Settings, group_or_world_readable
 from globusput.upload import Outcome, Uploader
@@ -60,6 +61,7 @@ def upload(settings: Settings, reporter: Reporter) -> None:
         reporter.add_secret(settings.client_secret.get_secret_value())
     if settings.client_config is not None and group_or_world_readable(settings.client_config):
         reporter.warn(f"{settings.client_config} is readable by other users: chmod 600 it")
+    _check_outputs(settings, reporter)
     files = _select(settings, reporter)
     destination = parse_destination(settings.destination)
     offline_plan = plan_uploads(files, destination, "")  # collisions etc. fail here, offline
@@ -68,12 +70,15 @@ def upload(settings: Settings, reporter: Reporter) -> None:
     tls = data_tls_verify(settings, reporter)
     if (settings.client_id is None) != (settings.client_secret is None):
         raise ConfigError(_HALF_CREDENTIALS)
+    if settings.dry_run and not settings.has_client_credentials:
+        _local_plan(settings, reporter, offline_plan)
+        return
     try:
         _upload_online(settings, reporter, files, destination, tls)
     except (ServiceError, AuthError, CollectionError, DestinationError) as exc:
         # the run failed before any file was attempted: the manifest still says so
         failed = [Outcome(item, "failed", error=str(exc)) for item in offline_plan]
-        _finish(settings, reporter, str(settings.collection_id), failed, 0.0)
+        _finish(settings, reporter, str(settings.collection_id), failed, 0.0, attempted=False)
         raise
 
 
@@ -94,10 +99,10 @@ def _upload_online(
     from globusput.pacing import TransferPacing
     from globusput.userlogin import PersonLogin
 
-    pacing = TransferPacing()
+    pacing = TransferPacing(log=reporter.debug)
     credentials: Credentials
     if settings.has_client_credentials:
-        credentials = ClientCredentials(settings, reporter.add_secret)
+        credentials = ClientCredentials(settings, reporter.add_secret, reporter.debug)
     else:
         credentials = PersonLogin(settings, reporter)
     try:
@@ -132,9 +137,15 @@ def _upload_to(
     _refuse_folder_as_file(destination, collection)
     collection_id = str(settings.collection_id)
     if settings.dry_run:
-        outcomes = [Outcome(item, "planned") for item in plan]
-        for outcome in outcomes:
-            reporter.outcome(outcome)
+        there = {}
+        if settings.overwrite != "always":  # what would be kept, from one listing per folder
+            there = collection.listings({item.folder for item in plan})
+        outcomes = []
+        for item in plan:
+            stored = (there.get(item.folder) or {}).get(item.name)
+            kept = keep_stored(settings.overwrite, item.source, stored)
+            outcomes.append(Outcome(item, "skipped" if kept else "planned"))
+            reporter.outcome(outcomes[-1], dry_run=True)
         _finish(settings, reporter, collection_id, outcomes, 0.0)
         return
     started = time.monotonic()
@@ -156,7 +167,7 @@ def _upload_to(
         settings.quiet, sum(item.source.size for item in sent), len(sent), reporter.out
     )
     uploader = Uploader(
-        session=make_session(settings.concurrency),
+        session=make_session(settings.concurrency, reporter.debug),
         authorizer=data,
         identity=collection.identity,
         verify_tls=tls,
@@ -195,6 +206,18 @@ def _upload_to(
         raise error
 
 
+def _local_plan(settings: Settings, reporter: Reporter, plan: list[PlannedUpload]) -> None:
+    """A dry run without credentials: where each file would go, from local facts alone."""
+    outcomes = [Outcome(item, "planned") for item in plan]
+    for outcome in outcomes:
+        reporter.outcome(outcome)
+    reporter.warn(
+        "dry run without client credentials: Globus was not contacted, so the collection's "
+        "URL, its folders, files already there (--overwrite) and access were not checked"
+    )
+    _finish(settings, reporter, str(settings.collection_id), outcomes, 0.0)
+
+
 def _publish(
     staged: StagedFolder,
     outcomes: list[Outcome],
@@ -231,9 +254,18 @@ def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
         include_hidden=settings.include_hidden,
         follow_external_symlinks=settings.follow_external_symlinks,
     )
-    if selection.unmatched:
-        listed = ", ".join(repr(p) for p in selection.unmatched)
-        message = f"no files match {listed}"
+    if selection.unmatched or selection.all_excluded:
+        said = []
+        if selection.unmatched:
+            said.append("no files match " + ", ".join(repr(p) for p in selection.unmatched))
+        if selection.all_excluded:
+            excludes = ", ".join(repr(p) for p in settings.paths if p.startswith("!"))
+            said.append(
+                "every match of "
+                + ", ".join(repr(p) for p in selection.all_excluded)
+                + f" is excluded by {excludes}"
+            )
+        message = "; ".join(said)
         if settings.if_no_files_found == "error":
             raise SelectionError(
                 f"{message}: check the pattern, or set --if-no-files-found warn to go on"
@@ -242,10 +274,35 @@ def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
             reporter.warn(message)
     if not selection.files and settings.if_no_files_found != "ignore":
         reporter.warn("nothing to upload")
+    refuse_credentials(selection.files, _credential_files(settings), _secrets(settings))
     advice = scale_advice(selection.files)
     if advice:
         reporter.warn(advice)
     return selection.files
+
+
+def _check_outputs(settings: Settings, reporter: Reporter) -> None:
+    """Every file the run will write is writable: found now, not after the uploads."""
+    targets = {"manifest (--manifest)": settings.manifest} if settings.manifest else {}
+    targets.update({name: Path(path) for name, path in reporter.ci.files().items()})
+    problems = [check_writable(path, what) for what, path in targets.items()]
+    if any(problems):
+        raise ConfigError("; ".join(p for p in problems if p))
+
+
+def _credential_files(settings: Settings) -> dict[str, str]:
+    """globusput's own credential files, by real path."""
+    from globusput.userlogin import token_file
+
+    found = {os.path.realpath(token_file(settings.native_client_id)): "the Globus token store"}
+    if settings.client_config is not None:
+        found[os.path.realpath(settings.client_config)] = "the client-config file (-c)"
+    return found
+
+
+def _secrets(settings: Settings) -> list[str]:
+    secret = settings.client_secret
+    return [secret.get_secret_value()] if secret is not None else []
 
 
 def data_tls_verify(settings: Settings, reporter: Reporter) -> bool | str:
@@ -289,8 +346,11 @@ def _finish(
     collection_id: str,
     outcomes: list[Outcome],
     seconds: float,
+    attempted: bool = True,
 ) -> None:
-    reporter.summary(outcomes, seconds)
+    """Summary, manifest and CI outputs; ``attempted`` False when the run stopped before its
+    first file (each is then recorded as failed with that reason, but not counted aloud)."""
+    reporter.summary(outcomes, seconds, attempted)
     if settings.manifest is not None:
         assert settings.destination is not None
         write_json(settings.manifest, manifest(collection_id, settings.destination, outcomes))

@@ -28,12 +28,15 @@ class LocalFile:
     path: str  #: as the user's pattern named it (relative to the working directory if it was)
     relative: PurePosixPath  #: where it goes below the destination folder
     size: int
+    pattern: str = ""  #: the pattern that selected it, for messages about it
 
 
 @dataclass
 class Selection:
     files: list[LocalFile]
     unmatched: list[str] = field(default_factory=list)  #: patterns that matched nothing
+    #: patterns whose every match an ``!exclude`` removed
+    all_excluded: list[str] = field(default_factory=list)
 
 
 #: Past these, one HTTPS PUT per file stops being the right tool (README: "Scale").
@@ -51,6 +54,38 @@ def scale_advice(files: Sequence[LocalFile]) -> str | None:
         "file will be slow; pack many small files into archives, or stage the data where a "
         "Globus endpoint can read it and submit a Globus Transfer task instead"
     )
+
+
+#: Files up to this size are read for credentials; a credential file is small.
+CREDENTIAL_SCAN_LIMIT = 1 << 20
+
+
+def refuse_credentials(
+    files: Sequence[LocalFile], protected: dict[str, str], secrets: Sequence[str]
+) -> None:
+    """Never upload a credential: the files in ``protected`` (real path -> what it is) nor any
+    small file holding one of ``secrets``. A broad pattern in a workspace that holds the
+    client-config file would otherwise publish the secret."""
+    problems = []
+    wanted = [s.encode() for s in secrets if len(s) >= 8]
+    for local in files:
+        real = os.path.realpath(local.path)
+        what = protected.get(real)
+        if what is None and wanted and local.size <= CREDENTIAL_SCAN_LIMIT:
+            try:
+                with open(local.path, "rb") as stream:
+                    data = stream.read(CREDENTIAL_SCAN_LIMIT + 1)
+            except OSError:
+                data = b""  # reading it for upload will say why
+            if any(secret in data for secret in wanted):
+                what = "a file holding the client secret"
+        if what is not None:
+            problems.append(
+                f"refusing to upload {local.path} (matched by {local.pattern!r}): it is {what}; "
+                f"exclude it with '!{local.path}' and keep credentials out of uploaded folders"
+            )
+    if problems:
+        raise SelectionError("; ".join(problems))
 
 
 def split_patterns(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -119,14 +154,18 @@ def select_files(
     files: list[LocalFile] = []
     seen: set[tuple[str, PurePosixPath]] = set()
     unmatched: list[str] = []
+    all_excluded: list[str] = []
     problems: list[str] = []
     for pattern in includes:
         anchor = base_dir if base_dir is not None else anchor_of(pattern)
-        found = 0
+        found = excluded = 0
         for path in _expand(pattern, flags, problems):
             if is_excluded(path, excludes):
+                excluded += 1
                 continue
             found += 1
+            if _wildcard_reached(path, pattern) and not include_hidden and _hidden_in(path, jail):
+                continue  # a link to a hidden file is hidden too
             problem = _check_file(path, jail, follow_external_symlinks)
             if problem:
                 problems.append(problem)
@@ -139,16 +178,21 @@ def select_files(
             key = (os.path.realpath(path), relative)
             if key not in seen:
                 seen.add(key)
-                files.append(LocalFile(path, relative, os.stat(path).st_size))
+                files.append(LocalFile(path, relative, os.stat(path).st_size, pattern))
         if not found:
-            unmatched.append(pattern)
+            (all_excluded if excluded else unmatched).append(pattern)
     if problems:
         raise SelectionError("; ".join(dict.fromkeys(problems)))
-    return Selection(files, unmatched)
+    return Selection(files, unmatched, all_excluded)
 
 
 def _expand(pattern: str, flags: int, problems: list[str]) -> list[str]:
-    """Matches of one pattern, with every folder expanded into the files below it (cp -r)."""
+    """Matches of one pattern, with every folder expanded into the files below it (cp -r).
+
+    What a pattern names literally is followed even through a symlink; wildcards and folder
+    walks never enter a symlinked folder, wherever it sits in the path.
+    """
+    literal = _literal_prefix(pattern, flags)
     if glob.is_magic(pattern, flags=flags):
         matches = sorted(glob.glob(pattern, flags=flags))
     elif os.path.lexists(pattern):
@@ -157,19 +201,47 @@ def _expand(pattern: str, flags: int, problems: list[str]) -> list[str]:
         return []
     out: list[str] = []
     for match in matches:
+        if _through_symlinked_folder(match, literal):
+            continue
         if os.path.isdir(match):
-            # a literal folder is followed even through a symlink; wildcards never enter one
-            if os.path.islink(match) and match != pattern.rstrip("/"):
-                continue
             walk = glob.escape(match, unix=True).rstrip("/") + "/**"
             for found in sorted(glob.glob(walk, flags=flags)):
-                if os.path.islink(found) and os.path.isdir(found):
+                if os.path.isdir(found) or _through_symlinked_folder(found, match):
                     continue
-                if not os.path.isdir(found):
-                    out.append(found)
+                out.append(found)
         else:
             out.append(match)
     return out
+
+
+def _literal_prefix(pattern: str, flags: int) -> str:
+    """The part of a pattern named without wildcards: the whole of a literal path."""
+    parts = pattern.rstrip("/").split("/")
+    for index, part in enumerate(parts):
+        if glob.is_magic(part, flags=flags):
+            return "/".join(parts[:index])
+    return pattern.rstrip("/")
+
+
+def _through_symlinked_folder(path: str, literal: str) -> bool:
+    """Whether a folder of ``path`` below the ``literal`` prefix is a symlink."""
+    parts = path.split("/")
+    start = len(literal.split("/")) if literal else 0
+    return any(
+        os.path.islink("/".join(parts[: i + 1]) or "/") for i in range(start, len(parts) - 1)
+    )
+
+
+def _wildcard_reached(path: str, pattern: str) -> bool:
+    return os.path.normpath(path) != os.path.normpath(pattern)
+
+
+def _hidden_in(path: str, jail: str) -> bool:
+    """Whether the file a path resolves to is hidden below ``jail`` (or in its own name)."""
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, jail]) != jail:
+        return os.path.basename(real).startswith(".")
+    return any(p.startswith(".") for p in os.path.relpath(real, jail).split(os.sep))
 
 
 def _check_file(path: str, jail: str, follow_external: bool) -> str | None:
@@ -183,13 +255,14 @@ def _check_file(path: str, jail: str, follow_external: bool) -> str | None:
     if not stat.S_ISREG(info.st_mode):
         kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
         return f"{path} is {kind}: only regular files can be uploaded; exclude it with !{path}"
-    if os.path.islink(path) and not follow_external:
-        target = os.path.realpath(path)
-        if os.path.commonpath([target, jail]) != jail:
-            return (
-                f"{path} is a symlink to {target}, outside {jail}: pass "
-                "--follow-external-symlinks if that file is meant to be uploaded"
-            )
+    target = os.path.realpath(path)
+    linked = os.path.islink(path) or _through_symlinked_folder(path, "")
+    if linked and not follow_external and os.path.commonpath([target, jail]) != jail:
+        what = "a symlink to" if os.path.islink(path) else "reached through a symlinked folder as"
+        return (
+            f"{path} is {what} {target}, outside {jail}: pass "
+            "--follow-external-symlinks if that file is meant to be uploaded"
+        )
     if not os.access(path, os.R_OK):
         return f"cannot read {path}: permission denied"
     return None

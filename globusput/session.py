@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import weakref
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import requests
@@ -43,9 +44,30 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"https": _TrackedPool}
 
 
-def make_session(concurrency: int) -> requests.Session:
+class LoggedSession(requests.Session):
+    """``-v``: every request's method, URL, status and time, whoever prepared it (globus-sdk
+    prepares its own, so response hooks would miss them). Never headers, which carry the
+    token; URLs of Globus services and collections hold none."""
+
+    def __init__(self, log: Callable[[str], None] | None, service: str) -> None:
+        super().__init__()
+        self._log = log
+        self._service = service
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        response = super().send(request, **kwargs)
+        if self._log is not None:
+            seconds = response.elapsed.total_seconds()
+            self._log(
+                f"{self._service}: {request.method} {request.url} -> {response.status_code} "
+                f"({seconds:.2f}s)"
+            )
+        return response
+
+
+def make_session(concurrency: int, log: Callable[[str], None]) -> requests.Session:
     """One pooled session for every PUT: connections and TLS sessions are reused."""
-    session = requests.Session()
+    session = LoggedSession(log, "HTTPS")
     # proxies and REQUESTS_CA_BUNDLE from the environment still apply; ~/.netrc must not
     # replace the bearer token, which a session-level auth prevents
     session.auth = _KeepHeaders()

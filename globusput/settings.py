@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     def _secret_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty; set it to the client secret from Globus")
-        return value
+        # a pasted secret often brings a newline or spaces along: never part of a secret
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
 
     @field_validator("mkdir")
     @classmethod
@@ -145,7 +146,7 @@ class Settings(BaseSettings):
 def read_client_config(path: Path) -> tuple[uuid.UUID, str]:
     """Load ``{"client_id": ..., "client_secret": ...}``, the original script's file format."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8-sig")  # editors on Windows may add a BOM
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror}") from None
     try:
@@ -156,12 +157,15 @@ def read_client_config(path: Path) -> tuple[uuid.UUID, str]:
         ) from None
     if not isinstance(data, dict) or not {"client_id", "client_secret"} <= data.keys():
         raise ValueError(f'{path} must hold the keys "client_id" and "client_secret"')
+    for key in ("client_id", "client_secret"):
+        if not isinstance(data[key], str):
+            raise ValueError(f"{path}: {key} must be a string (in double quotes)")
     try:
-        client_id = uuid.UUID(str(data["client_id"]))
+        client_id = uuid.UUID(data["client_id"].strip())
     except ValueError:
         raise ValueError(f"{path}: client_id is not a UUID") from None
-    secret = data["client_secret"]
-    if not isinstance(secret, str) or not secret.strip():
+    secret = data["client_secret"].strip()
+    if not secret:
         raise ValueError(f"{path}: client_secret is empty")
     return client_id, secret
 
@@ -191,7 +195,8 @@ def load_settings(cli_values: dict[str, Any]) -> Settings:
             field = next((f for f, (e, _) in NAMES.items() if e == field), field)
             message = err["msg"].removeprefix("Value error, ")
             shown = err.get("input")
-            if field != "client_secret" and isinstance(shown, (str, int, float)):
+            credential = field in ("client_secret", "client_id", "client_config")
+            if not credential and isinstance(shown, (str, int, float)):
                 message += f" (got {shown!r})"
             problems.append(f"{_label(field)}: {message}")
         raise SettingsError(problems) from None

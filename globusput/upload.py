@@ -63,6 +63,13 @@ class Outcome:
     seconds: float = 0.0
 
 
+def file_in_the_way(folder: str) -> Permanent:
+    return Permanent(
+        f"{folder} on the collection is a file, not a folder: choose another destination, "
+        "or remove that file"
+    )
+
+
 class FolderPending(Exception):
     """The file's folder has to be made first: try the file again once it is.
 
@@ -109,6 +116,7 @@ class Uploader:
         self.cancel = cancel
         self.debug = debug
         self.progress = progress
+        self._file_not_folder: dict[str, bool] = {}
 
     # -- one file ---------------------------------------------------------------------------
     def upload(self, item: PlannedUpload, check_size: bool, may_defer: bool = False) -> Outcome:
@@ -125,7 +133,8 @@ class Uploader:
         self.progress.done(item)
         return outcome
 
-    def failed(self, item: PlannedUpload, exc: Exception) -> Outcome:
+    @staticmethod
+    def failed(item: PlannedUpload, exc: Exception) -> Outcome:
         """The outcome of a file given up with ``exc``."""
         outcome = Outcome(item, "failed", error=str(exc))
         if isinstance(exc, Permanent):
@@ -134,6 +143,8 @@ class Uploader:
             outcome.auth_failure = True
         elif isinstance(exc, Cancelled):
             outcome.error = "cancelled"
+        elif isinstance(exc, requests.RequestException):  # an OSError too, but not a local one
+            outcome.error = f"network error talking to the collection: {describe(exc)}"
         elif isinstance(exc, OSError):
             outcome.error = f"cannot read {item.source.path}: {exc.strerror or exc}"
         # other GlobusputErrors: a Transfer failure while making this file's folder
@@ -243,10 +254,21 @@ class Uploader:
         folder = item.folder
         if not self.make_folders:
             return False
-        made = self.collection.make_folder(folder) == "created"
-        if made:
+        state = self.collection.make_folder(folder)
+        if state == "created":
             self.debug(f"{item.source.path}: folder {folder}/ was missing and is made; resending")
-        return made
+            return True
+        if state == "existed" and self.folder_is_a_file(folder):
+            raise file_in_the_way(folder)
+        return False
+
+    def folder_is_a_file(self, folder: str) -> bool:
+        """Transfer says the folder exists, yet a PUT found none: a file of that name?
+        Asked once per folder."""
+        if folder not in self._file_not_folder:
+            entry = self.collection.stat(folder)
+            self._file_not_folder[folder] = entry is not None and entry.get("type") == "file"
+        return self._file_not_folder[folder]
 
     def _attempt(self, item: PlannedUpload, url: str, partial: list[bool], check_size: bool) -> str:
         with open(item.source.path, "rb") as stream:
@@ -289,7 +311,6 @@ class Uploader:
         check_size: bool,
     ) -> str:
         size = item.source.size
-        self.debug(f"PUT {url} ({size} bytes) Authorization: Bearer ***")
         try:
             response, generation = self._request("PUT", url, body)
         except FileChanged as exc:
@@ -298,10 +319,13 @@ class Uploader:
         except Cancelled:
             partial.append(body.sent > 0)
             raise
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:
             partial.append(body.sent > 0)
             if self.cancel.is_set():
                 raise Cancelled from None
+            if body.read_error is not None:
+                reason = body.read_error.strerror or body.read_error
+                raise Permanent(f"cannot read {item.source.path}: {reason}") from None
             if "certificate verify failed" in str(exc).lower():
                 raise Permanent(
                     f"TLS verification of {item.base_url} failed: if the collection uses "
@@ -314,7 +338,6 @@ class Uploader:
         except FileChanged as exc:
             partial.append(True)
             raise Permanent(f"{item.source.path} changed while uploading: {exc}") from None
-        self.debug(f"PUT {url} -> {response.status_code}")
         judge(item, response, generation, self.identity, self.collection.id)
         if check_size:
             self._verify(item, url)
@@ -353,7 +376,6 @@ class Uploader:
             response, _ = self._request("HEAD", url)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Retryable(describe(exc)) from None
-        self.debug(f"HEAD {url} -> {response.status_code}")
         if response.status_code == 404:
             return None, None
         if response.status_code != 200:

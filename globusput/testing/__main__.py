@@ -144,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.person:  # credentials of the calling shell would win over the login
             child_env.pop("GLOBUS_CLIENT_ID", None)
             child_env.pop("GLOBUS_CLIENT_SECRET", None)
-        status = subprocess.call(command, env=child_env)
+        try:
+            status = subprocess.call(command, env=child_env)
+        except OSError as exc:  # not found, not executable
+            print(f"error: cannot run {command[0]!r}: {exc.strerror}", file=sys.stderr)
+            return 127
         print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
         for path in sorted(p for p in collection.root.rglob("*") if p.is_file()):
             print(

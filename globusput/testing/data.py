@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import time
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from globusput.testing.services import data_token_fits
 from globusput.testing.standin import Collection, Fault, StandIn, https_scope
@@ -53,7 +54,8 @@ class DataHandler(Handler):
         self.send(200, headers={"Allow": "GET, HEAD, PUT, DELETE, OPTIONS"})
 
     def _handle(self) -> None:
-        cpath = unquote(urlsplit(self.path).path)
+        # names are bytes on a collection's filesystem: a name that is not UTF-8 keeps them
+        cpath = os.fsdecode(unquote_to_bytes(urlsplit(self.path).path))
         route = f"data.{self.command}"
         self.standin.record(
             route,

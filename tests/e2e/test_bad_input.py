@@ -42,6 +42,26 @@ def _client_config(content: str) -> Callable[[Path], None]:
     return lambda ws: (ws / "client.json").write_text(content)
 
 
+#: A secret the hostile cases plant in files; refusals come before Globus Auth is asked.
+PLANTED = "planted-secret-value-0123456789"
+CONFIG = f'{{"client_id": "{UUID}", "client_secret": "{PLANTED}"}}'
+
+
+def _planted(name: str, content: str) -> Callable[[Path], None]:
+    def setup(ws: Path) -> None:
+        (ws / name).parent.mkdir(parents=True, exist_ok=True)
+        (ws / name).write_text(content)
+        (ws / name).chmod(0o600)
+
+    return setup
+
+
+def _outside_folder(ws: Path) -> None:
+    (ws.parent / "outdir").mkdir()
+    (ws.parent / "outdir" / "x.txt").write_text("x")
+    os.symlink(ws.parent / "outdir", ws / "out")
+
+
 CASES = [
     Case("collection id not a uuid", ["a.txt", "/d/", "not-a-uuid"], "GLOBUS_COLLECTION_ID"),
     Case("collection id too short", ["a.txt", "/d/", UUID[:-1]], "GLOBUS_COLLECTION_ID"),
@@ -142,6 +162,100 @@ CASES = [
         "GLOBUS_SDK_VERIFY_SSL",
         env={"GLOBUS_SDK_VERIFY_SSL": "/nonexistent/ca.pem"},
     ),
+    Case("empty folder in destination", ["a.txt", "/builds//x/", "{C}"], "empty folder name"),
+    Case(
+        "empty CI variable in destination",
+        [],
+        "empty folder name ('//')",
+        env={
+            "GLOBUSPUT_PATHS": "a.txt",
+            "GLOBUSPUT_DESTINATION": "/builds//",
+            "GLOBUS_COLLECTION_ID": UUID,
+        },
+    ),
+    Case("destination in double quotes", ["a.txt", '"/d/"', "{C}"], "wrapped in quotes"),
+    Case("destination in single quotes", ["a.txt", "'/d/x.txt'", "{C}"], "wrapped in quotes"),
+    Case(
+        "quoted destination from an env file",
+        [],
+        "remove the quotes",
+        env={
+            "GLOBUSPUT_PATHS": "a.txt",
+            "GLOBUSPUT_DESTINATION": '"/builds/"',
+            "GLOBUS_COLLECTION_ID": UUID,
+        },
+    ),
+    Case("name over 255 bytes", ["a.txt", "/d/" + "x" * 256, "{C}"], "256 bytes"),
+    Case("name over 255 bytes in UTF-8", ["a.txt", "/d/" + "é" * 128 + ".txt", "{C}"], "260 bytes"),
+    Case("manifest is a folder", ["--manifest", "sub", "a.txt", "/d/", "{C}"], "is a folder"),
+    Case(
+        "manifest below a file",
+        ["--manifest", "a.txt/m.json", "a.txt", "/d/", "{C}"],
+        "is not a folder",
+    ),
+    Case(
+        "every match excluded",
+        ["*.txt", "!*.txt", "/d/", "{C}"],
+        "every match of '*.txt' is excluded by '!*.txt'",
+    ),
+    Case(
+        "client-config file selected",
+        ["-c", "client.json", "*.json", "/d/", "{C}"],
+        "refusing to upload client.json (matched by '*.json'): it is the client-config file",
+        setup=_planted("client.json", CONFIG),
+    ),
+    Case(
+        "client-config file inside a selected folder",
+        ["-c", "conf/client.json", "conf", "/d/", "{C}"],
+        "refusing to upload conf/client.json (matched by 'conf')",
+        setup=_planted("conf/client.json", CONFIG),
+    ),
+    Case(
+        "a file holding the secret",
+        ["*.txt", "/d/", "{C}"],
+        "refusing to upload secrets.txt (matched by '*.txt'): it is a file holding the client "
+        "secret",
+        env={"GLOBUS_CLIENT_SECRET": PLANTED},
+        setup=_planted("secrets.txt", f"GLOBUS_CLIENT_SECRET={PLANTED}\n"),
+    ),
+    Case(
+        "the token store, named",
+        ["--include-hidden", "home/.globus", "/d/", "{C}"],
+        "it is the Globus token store",
+        env={"HOME": "{W}/home"},
+        setup=_planted(
+            "home/.globus/app/fe8e6f96-8254-4554-b4f6-0ba17e526669/globusput/tokens.json", "{}"
+        ),
+    ),
+    Case(
+        "symlinked folder leading outside",
+        ["out", "/d/", "{C}"],
+        "reached through a symlinked folder",
+        setup=_outside_folder,
+    ),
+    Case(
+        "client config with a number for the id",
+        ["-c", "client.json", "a.txt", "/d/", "{C}"],
+        "client_id must be a string",
+        setup=_client_config('{"client_id": 12, "client_secret": "y"}'),
+    ),
+    Case(
+        "client config with a list for the secret",
+        ["-c", "client.json", "a.txt", "/d/", "{C}"],
+        "client_secret must be a string",
+        setup=_client_config(f'{{"client_id": "{UUID}", "client_secret": ["y"]}}'),
+    ),
+    Case(
+        "secret and id swapped",
+        ["a.txt", "/d/", "{C}"],
+        "GLOBUS_CLIENT_ID: Input should be a valid UUID",
+        env={"GLOBUS_CLIENT_ID": PLANTED, "GLOBUS_CLIENT_SECRET": UUID},
+    ),
+    Case(
+        "empty folder in a URL destination",
+        ["a.txt", "https://localhost/d//x/", "{C}"],
+        "empty folder name",
+    ),
     Case(
         "empty destination",
         ["a.txt"],
@@ -165,10 +279,12 @@ def test_bad_input(run: Runner, case: Case) -> None:
     args = [a.replace("{C}", run.collection_id) for a in case.args]
     if case.name == "empty destination":
         args = []
-    result = run(*args, env=case.env, drop=case.drop)
+    env = {k: v.replace("{W}", str(run.workspace)) for k, v in case.env.items()}
+    result = run(*args, env=env, drop=case.drop)
     assert result.returncode == case.code, result.output
     assert case.message in result.stderr, result.stderr
     assert "Traceback" not in result.output
     assert all(line.startswith("error: ") for line in result.stderr.splitlines()), result.stderr
     assert run.standin.count() == 0, run.standin.counts
     assert result.stdout == ""
+    assert PLANTED not in result.output

@@ -6,7 +6,10 @@ stand-in that accepted any of these requests would let a product bug pass unnoti
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -283,3 +286,16 @@ def test_an_expired_token_is_answered_as_set(standin: StandIn, status: int) -> N
         timeout=10,
     )
     assert answer.status_code == status
+
+
+def test_run_with_a_command_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "globusput.testing", "run", "--", "no-such-command-anywhere"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 127
+    error = "error: cannot run 'no-such-command-anywhere': No such file or directory"
+    assert proc.stderr.strip() == error

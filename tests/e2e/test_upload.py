@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,62 @@ def test_dry_run_sends_no_data(run: Runner) -> None:
     assert plan["files"][0]["status"] == "planned"
 
 
+@pytest.mark.parametrize("policy", ["never", "changed"])
+def test_dry_run_honours_overwrite(run: Runner, policy: str) -> None:
+    run.write("d/a.txt", "a")
+    run.write("d/b.txt", "b")
+    assert run("d/a.txt", "/dry/", run.collection_id).returncode == 0  # a.txt is there
+    run.standin.counts.clear()
+    result = run("--dry-run", "--overwrite", policy, "d/*.txt", "/dry/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert "would skip d/a.txt: already on the collection" in result.stdout
+    assert "would upload d/b.txt" in result.stdout
+    assert run.tree() == {"/dry/a.txt": b"a"}
+    assert run.standin.count("data.") == 0 and run.standin.counts["transfer.ls"] == 1
+
+
+def test_dry_run_without_credentials_is_a_local_plan(run: Runner) -> None:
+    run.write("d/a.txt", "a")
+    result = run(
+        "--dry-run",
+        "d/a.txt",
+        "/dry/",
+        run.collection_id,
+        drop=("GLOBUS_CLIENT_ID", "GLOBUS_CLIENT_SECRET"),
+    )
+    assert result.returncode == 0, result.output
+    assert "would upload d/a.txt -> /dry/a.txt" in result.stdout
+    assert "Globus was not contacted" in result.stderr
+    assert run.standin.count() == 0
+
+
+def test_a_secret_with_a_trailing_newline_is_trimmed_with_a_warning(run: Runner) -> None:
+    run.write("a.txt", "a")
+    result = run(
+        "a.txt", "/t/", run.collection_id, env={"GLOBUS_CLIENT_SECRET": run.client_secret + "\n"}
+    )
+    assert result.returncode == 0, result.output
+    assert "GLOBUS_CLIENT_SECRET has spaces or line breaks around it" in result.stderr
+
+
+def test_a_client_config_file_with_a_bom_is_read(run: Runner) -> None:
+    run.write("a.txt", "a")
+    config = {"client_id": run.client_id, "client_secret": run.client_secret}
+    path = run.write("client.json", b"\xef\xbb\xbf" + json.dumps(config).encode())
+    path.chmod(0o600)
+    result = run("-c", "client.json", "a.txt", "/bom/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/bom/a.txt") == b"a"
+
+
+def test_a_failure_before_the_first_file_is_not_counted_as_failed_files(run: Runner) -> None:
+    run.write("a.txt", "a")
+    run.collection.entity_type = "GCSv5_endpoint"
+    result = run("a.txt", "/x/", run.collection_id)
+    assert result.returncode == 2, result.output
+    assert "failed" not in result.output and "nothing uploaded" in result.stderr
+
+
 def test_client_config_file(run: Runner) -> None:
     run.write("a.txt", "a")
     config = run.write(
@@ -352,8 +409,13 @@ def test_verbose_shows_requests_but_never_tokens(run: Runner) -> None:
     run.write("a.txt", "a")
     result = run("-v", "a.txt", "/v/", run.collection_id)
     assert result.returncode == 0, result.output
-    assert "Authorization: Bearer ***" in result.stderr
-    assert "PUT https://localhost" in result.stderr and "HEAD https://localhost" in result.stderr
+    # every request: Auth, Transfer, HTTPS, with method, URL, status and time
+    log = result.stderr
+    assert re.search(r"Auth: POST https://\S+/v2/oauth2/token -> 200 \(\d+\.\d\ds\)", log)
+    assert re.search(r"Transfer: GET https://\S+/v0.10/endpoint/\S+ -> 200 \(", log)
+    assert re.search(r"HTTPS: PUT https://localhost:\d+/v/a.txt -> \d+ \(", log)
+    assert re.search(r"HTTPS: HEAD https://localhost:\d+/v/a.txt -> 200 \(", log)
+    assert "Bearer" not in log and "Authorization" not in log
     # the run fixture also scans this output for the secret and every issued token
 
 
@@ -372,3 +434,13 @@ def test_manifest_is_written_when_the_run_fails_before_uploading(run: Runner) ->
     assert manifest["failed"] == 1 and manifest["uploaded"] == 0
     assert manifest["files"][0]["status"] == "failed"
     assert "rejected client" in manifest["files"][0]["error"]
+
+
+def test_a_destination_folder_that_is_a_file_says_so(run: Runner) -> None:
+    run.remote_folder("/d")
+    (run.collection.root / "d" / "report.txt").write_text("already a file")
+    run.write("a.txt", "a")
+    result = run("a.txt", "/d/report.txt/", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "/d/report.txt on the collection is a file, not a folder" in result.stderr
+    assert run.stored("/d/report.txt") == b"already a file"

@@ -134,3 +134,36 @@ def test_scale_advice_names_the_better_path() -> None:
     advice = scale_advice([*small, LocalFile("x", PurePosixPath("x"), 10)])
     assert advice is not None and "Globus Transfer task" in advice
     assert scale_advice([LocalFile("big", PurePosixPath("big"), MUCH_DATA + 1)]) is not None
+
+
+def test_wildcards_never_enter_a_symlinked_folder_anywhere_in_a_path(tree: Path) -> None:
+    os.makedirs("elsewhere/deep")
+    Path("elsewhere/deep/c.whl").write_text("c")
+    os.symlink("../elsewhere", "dist/linked")
+    assert placed(["dist/*/deep/*.whl"]) == {}
+    assert placed(["dist/**/*.whl"]) == {"dist/a.whl": "a.whl", "dist/sub/b.whl": "sub/b.whl"}
+    assert "dist/linked/deep/c.whl" not in placed(["dist"])
+    # named without wildcards, a symlinked folder is followed: the user asked for it
+    assert placed(["dist/linked/deep/c.whl"]) == {"dist/linked/deep/c.whl": "c.whl"}
+    assert placed(["dist/linked/deep/*.whl"]) == {"dist/linked/deep/c.whl": "c.whl"}
+
+
+def test_a_literal_symlinked_folder_leading_outside_is_refused(
+    tree: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("secret")
+    os.symlink(outside, "out")
+    with pytest.raises(SelectionError, match="reached through a symlinked folder"):
+        select_files(["out/secret.txt"])
+    with pytest.raises(SelectionError, match="--follow-external-symlinks"):
+        select_files(["out"])
+    assert placed(["out"], follow_external_symlinks=True) == {"out/secret.txt": "out/secret.txt"}
+
+
+def test_a_link_to_a_hidden_file_is_hidden_too(tree: Path) -> None:
+    os.symlink(".hidden.whl", "dist/visible.whl")
+    os.symlink("../.env", "dist/env.whl")
+    assert set(placed(["dist/*.whl"])) == {"dist/a.whl"}
+    assert "dist/visible.whl" in placed(["dist/*.whl"], include_hidden=True)
+    assert placed(["dist/env.whl"]) == {"dist/env.whl": "env.whl"}  # named: allowed
