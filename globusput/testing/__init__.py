@@ -8,7 +8,6 @@ Used by the test suite, the README demo and users' own pipeline rehearsals::
 
 from globusput.testing.standin import (
     DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     DEMO_COLLECTION_ID,
     Collection,
     Fault,
@@ -18,7 +17,6 @@ from globusput.testing.standin import (
 
 __all__ = [
     "DEMO_CLIENT_ID",
-    "DEMO_CLIENT_SECRET",
     "DEMO_COLLECTION_ID",
     "Collection",
     "Fault",

@@ -18,7 +18,6 @@ from typing import Any
 
 from globusput.testing.standin import (
     DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     DEMO_COLLECTION_ID,
     DEMO_NATIVE_CLIENT_ID,
     DEMO_USERNAME,
@@ -51,7 +50,8 @@ def demo_standin(
     collection too, so "log in as yourself" works as written (the browser step is approved
     at once)."""
     standin = StandIn(workdir, port=port, bind=bind, advertise=advertise).start()
-    standin.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    # a fresh secret each time: printed by serve, passed on by run, never in any file
+    _, secret = standin.add_client(DEMO_CLIENT_ID)
     standin.add_native_client(DEMO_NATIVE_CLIENT_ID)
     standin.add_collection(
         DEMO_COLLECTION_ID,
@@ -61,7 +61,7 @@ def demo_standin(
     )
     env = {**standin.environment(), "GLOBUS_COLLECTION_ID": DEMO_COLLECTION_ID}
     if not person:
-        env.update(GLOBUS_CLIENT_ID=DEMO_CLIENT_ID, GLOBUS_CLIENT_SECRET=DEMO_CLIENT_SECRET)
+        env.update(GLOBUS_CLIENT_ID=DEMO_CLIENT_ID, GLOBUS_CLIENT_SECRET=secret)
     return standin, env
 
 

@@ -30,7 +30,6 @@ AUTH_RS = "auth.globus.org"
 
 #: Identifiers the demo and README use, so commands can be written out literally.
 DEMO_CLIENT_ID = "3f4e1b2a-9c1d-4c7e-8a55-6d2f0e9b1c01"
-DEMO_CLIENT_SECRET = "standin-demo-secret-not-for-production"
 DEMO_COLLECTION_ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
 #: The Native App a person logs in with (the id Globus registered for globusput), and the
 #: stand-in's one person, who may write to the demo collection.
