@@ -1,4 +1,5 @@
-"""What a collection's HTTPS server meant: done, worth another try, or final.
+"""What Globus meant: a collection's HTTPS server (done, worth another try, or final), and
+Auth and Transfer refusals that need a person to act (consent, a session policy, a dead login).
 
 Pure decisions on an answer, apart from sending it: every outcome a user could mistake for
 success is a failure here (a redirect to a login page, a 2xx carrying an HTML step-up page).
@@ -6,11 +7,15 @@ success is a failure here (a redirect to a login page, a 2xx carrying an HTML st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 
+from globusput.errors import AuthError
+
 if TYPE_CHECKING:
+    import globus_sdk
+
     from globusput.layout import PlannedUpload
 
 #: Statuses that say "try again later" rather than "this will never work".
@@ -131,3 +136,48 @@ def describe(exc: requests.RequestException) -> str:
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         return "connection failed or was reset"
     return f"the server's answer could not be read ({type(exc).__name__})"
+
+
+def login_again(exc: globus_sdk.AuthAPIError, what: str) -> AuthError:
+    """A refresh that failed: the stored login is dead (unused for months, consent revoked)."""
+    if "invalid_grant" in f"{exc.code} {exc.text}".lower() or exc.http_status in (400, 401):
+        return AuthError(
+            f"Globus Auth no longer accepts the stored login for {what} (expired or revoked): "
+            "log in again with 'globusput login'"
+        )
+    return AuthError(f"Globus Auth refused to renew the token for {what} ({exc.http_status})")
+
+
+def consent_error(
+    collection_id: str, required_scopes: list[str], identity: str, person: bool = False
+) -> AuthError:
+    """Consent that Transfer wants and this run could not get: say which, and how."""
+    scopes = " ".join(required_scopes) or "(not named)"
+    if person:
+        how = f"run 'globusput login {collection_id}' at a terminal, then rerun"
+    else:
+        how = "it was asked for and still refused: check the collection id and its access rules"
+    return AuthError(
+        f"Globus Transfer needs consent to {scopes} to act on collection {collection_id} "
+        f"for {identity}: {how}"
+    )
+
+
+def session_error(params: Any, collection_id: str, identity: str) -> AuthError:
+    """The collection's session policy (authorization parameters) in words: which login."""
+    wants = []
+    if params.session_required_single_domain:
+        wants.append("an identity from " + " or ".join(params.session_required_single_domain))
+    if params.session_required_identities:
+        wants.append("one of the identities " + ", ".join(params.session_required_identities))
+    if params.session_required_mfa:
+        wants.append("multi-factor authentication")
+    if params.session_required_policies:
+        wants.append("the policies " + ", ".join(params.session_required_policies))
+    need = "; ".join(wants) or "a new login session"
+    return AuthError(
+        f"collection {collection_id} requires a login session with {need}, which {identity} "
+        "does not have: a person logs in again with 'globusput login' choosing such an "
+        "identity; a confidential client cannot satisfy a session policy (use a collection "
+        "without one)"
+    )

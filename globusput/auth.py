@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from globusput.answers import consent_error, login_again
 from globusput.errors import AuthError, ConfigError, ServiceError
 
 if TYPE_CHECKING:
@@ -235,51 +236,6 @@ class ClientCredentials:
 
 class UnknownScope(AuthError):
     """Globus Auth does not know a scope asked for (raised to the caller that can explain)."""
-
-
-def login_again(exc: globus_sdk.AuthAPIError, what: str) -> AuthError:
-    """A refresh that failed: the stored login is dead (unused for months, consent revoked)."""
-    if "invalid_grant" in f"{exc.code} {exc.text}".lower() or exc.http_status in (400, 401):
-        return AuthError(
-            f"Globus Auth no longer accepts the stored login for {what} (expired or revoked): "
-            "log in again with 'globusput login'"
-        )
-    return AuthError(f"Globus Auth refused to renew the token for {what} ({exc.http_status})")
-
-
-def consent_error(
-    collection_id: str, required_scopes: list[str], identity: str, person: bool = False
-) -> AuthError:
-    """Consent that Transfer wants and this run could not get: say which, and how."""
-    scopes = " ".join(required_scopes) or "(not named)"
-    if person:
-        how = f"run 'globusput login {collection_id}' at a terminal, then rerun"
-    else:
-        how = "it was asked for and still refused: check the collection id and its access rules"
-    return AuthError(
-        f"Globus Transfer needs consent to {scopes} to act on collection {collection_id} "
-        f"for {identity}: {how}"
-    )
-
-
-def session_error(params: Any, collection_id: str, identity: str) -> AuthError:
-    """The collection's session policy (authorization parameters) in words: which login."""
-    wants = []
-    if params.session_required_single_domain:
-        wants.append("an identity from " + " or ".join(params.session_required_single_domain))
-    if params.session_required_identities:
-        wants.append("one of the identities " + ", ".join(params.session_required_identities))
-    if params.session_required_mfa:
-        wants.append("multi-factor authentication")
-    if params.session_required_policies:
-        wants.append("the policies " + ", ".join(params.session_required_policies))
-    need = "; ".join(wants) or "a new login session"
-    return AuthError(
-        f"collection {collection_id} requires a login session with {need}, which {identity} "
-        "does not have: a person logs in again with 'globusput login' choosing such an "
-        "identity; a confidential client cannot satisfy a session policy (use a collection "
-        "without one)"
-    )
 
 
 def _reason(exc: BaseException) -> str:

@@ -288,7 +288,7 @@ class Collection:
         the caller to judge."""
         import globus_sdk
 
-        from globusput.auth import consent_error, login_again, session_error
+        from globusput.answers import consent_error, login_again, session_error
 
         for attempt in range(2):
             try:

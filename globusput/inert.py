@@ -16,7 +16,10 @@ import re
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 #: GitHub's legacy command syntax is recognised anywhere in a line.
 _LEGACY_COMMAND = "##["
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&\"'=:$@^])")
+#: What makes Markdown (GFM) structure inside a table cell: emphasis, code, links and
+#: autolinks (``:``, ``@``, ``www.``), HTML and entities, strikethrough, the cell separator.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&:@$^=\"'])")
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 
 
 def shown(text: str) -> str:
@@ -41,7 +44,7 @@ def log_lines(text: str) -> list[str]:
 def markdown_text(text: str) -> str:
     """Data in a Markdown table cell: plain text, whatever it holds (no links, HTML, code,
     emphasis, cell breaks or line breaks)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", shown(text))
+    return _WWW.sub(r"\1\\.", _MARKDOWN_SPECIAL.sub(r"\\\1", shown(text)))
 
 
 def markdown_url(url: str) -> str:

@@ -218,7 +218,7 @@ class PersonLogin:
         return DataAuthorizer(lambda: self.app.get_authorizer(self.collection))
 
     def consent(self, required_scopes: list[str]) -> None:
-        from globusput.auth import consent_error
+        from globusput.answers import consent_error
 
         if not can_prompt(self.settings.no_browser):
             raise consent_error(self.collection, required_scopes, self.identity, person=True)
@@ -285,7 +285,7 @@ def whoami_command(settings: Settings, reporter: Reporter) -> None:
     app = user_app(settings, reporter)
     if app.login_required():
         raise AuthError("not logged in: run 'globusput login'")
-    from globusput.auth import login_again
+    from globusput.answers import login_again
 
     try:
         info = globus_sdk.AuthClient(authorizer=app.get_authorizer(AUTH_RS)).userinfo()

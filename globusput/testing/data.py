@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from globusput.testing.services import data_token_fits
-from globusput.testing.standin import Collection, Fault, StandIn, https_scope
+from globusput.testing.standin import Collection, Fault, StandIn, data_token_fits, https_scope
 from globusput.testing.tlsserver import Handler
 
 STEP_UP_PAGE = b"""<!DOCTYPE html>

@@ -24,6 +24,7 @@ from globusput.testing.standin import (
     Token,
     client_username,
     data_access_scope,
+    data_token_fits,
     https_scope,
 )
 from globusput.testing.tlsserver import Handler
@@ -490,15 +491,6 @@ def scope_resource_server(standin: StandIn, scope: Scope) -> str | None:
         if resource_server_of(standin, dependency.scope_string) is None:
             return None
     return rs
-
-
-def data_token_fits(token: Token, collection: Collection) -> bool:
-    """A collection's HTTPS server takes tokens for itself, with ``https`` and, where the
-    collection wants it, ``data_access``."""
-    wanted = {https_scope(collection.id)}
-    if collection.needs_data_access:
-        wanted.add(data_access_scope(collection.id))
-    return token.resource_server == collection.id and wanted <= set(token.scopes)
 
 
 def auth_error(status: int, error: str, detail: str) -> tuple[int, dict[str, Any]]:

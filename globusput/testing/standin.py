@@ -487,6 +487,15 @@ class StandIn:
             return sum(n for route, n in self.counts.items() if route.startswith(prefix))
 
 
+def data_token_fits(token: Token, collection: Collection) -> bool:
+    """A collection's HTTPS server takes tokens for itself, with ``https`` and, where the
+    collection wants it, ``data_access``."""
+    wanted = {https_scope(collection.id)}
+    if collection.needs_data_access:
+        wanted.add(data_access_scope(collection.id))
+    return token.resource_server == collection.id and wanted <= set(token.scopes)
+
+
 def _host(name: str) -> str:
     """A host for a URL: IPv6 addresses need brackets."""
     return f"[{name}]" if ":" in name else name

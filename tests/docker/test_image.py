@@ -13,6 +13,7 @@ import yaml
 
 from globusput.testing import StandIn
 
+from ..github_files import read_outputs
 from .conftest import REPO
 
 pytestmark = pytest.mark.docker
@@ -111,19 +112,6 @@ def _env_args(env: dict[str, str]) -> list[str]:
     return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
 
 
-def _read_outputs(path: Path) -> dict[str, str]:
-    outputs, lines = {}, iter(path.read_text().splitlines())
-    for line in lines:
-        name, _, delimiter = line.partition("<<")
-        value = []
-        for inner in lines:
-            if inner == delimiter:
-                break
-            value.append(inner)
-        outputs[name] = "\n".join(value)
-    return outputs
-
-
 def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) -> None:
     files = tmp_path / "file_commands"
     home = tmp_path / "github_home"
@@ -164,7 +152,7 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
     first = proc.stdout.splitlines()[0]
     assert first == f"::add-mask::{setup.secret}"  # masked before anything else is printed
     assert "::group::Uploading 3 files" in proc.stdout and "::endgroup::" in proc.stdout
-    outputs = _read_outputs(files / output_name)
+    outputs = read_outputs(files / output_name)
     base = setup.collection.https_server
     assert sorted(json.loads(outputs["uploaded"])) == sorted(f"{base}{p}" for p in setup.tree())
     assert outputs["count"] == "3" and outputs["bytes"] == str(5 + 9 + 13)

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from ..github_files import read_outputs
 from .conftest import Result, Runner
 
 HOSTILE = [
@@ -78,7 +79,7 @@ def test_names_cannot_command_the_runner_and_arrive_exactly(run: Runner, tmp_pat
     sources = {os.fsencode(f["source"]) for f in manifest["files"]}
     assert sources == {b"out/" + n for n in HOSTILE}
     # the outputs: every URL, decoding to the exact name
-    outputs = parse_outputs((github / "output").read_text())
+    outputs = read_outputs(github / "output")
     urls = json.loads(outputs["uploaded"])
     assert {unquote_to_bytes(urlsplit(u).path) for u in urls} == {b"/h/" + n for n in HOSTILE}
     assert outputs["count"] == str(len(HOSTILE))
@@ -112,18 +113,3 @@ def test_a_failing_hostile_name_is_reported_inertly(run: Runner, tmp_path: Path)
     assert manifest["failed"] == 1 and manifest["uploaded"] == len(HOSTILE) - 1
     summary = (github / "summary").read_text()
     assert summary.count("\n| ") == len(HOSTILE) + 1
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """GitHub's ``name<<DELIMITER`` file format."""
-    outputs, lines = {}, iter(text.split("\n"))
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            value = []
-            for item in lines:
-                if item == delimiter:
-                    break
-                value.append(item)
-            outputs[name] = "\n".join(value)
-    return outputs

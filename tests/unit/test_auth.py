@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from globus_sdk.exc.err_info import AuthorizationParameterInfo
 
-from globusput.auth import collection_scopes, consent_error, session_error, transfer_scope
+from globusput.answers import consent_error, session_error
+from globusput.auth import collection_scopes, transfer_scope
 from globusput.collection import CollectionInfo
 
 ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
