@@ -247,6 +247,9 @@ class StandIn:
         self.clients: dict[str, str] = {}
         self.collections: dict[str, Collection] = {}
         self.tokens: dict[str, Token] = {}
+        #: every token and refresh token issued since the last reset, revoked ones included:
+        #: what a test scans output for
+        self.issued: list[str] = []
         self.faults: list[Fault] = []
         self.counts: collections.Counter[str] = collections.Counter()
         self.log: list[dict[str, Any]] = []
@@ -346,6 +349,7 @@ class StandIn:
         """Forget tokens, faults, counters and stored files; keep clients and collections."""
         with self.lock:
             self.tokens.clear()
+            self.issued.clear()
             self.faults.clear()
             self.counts.clear()
             self.log.clear()
@@ -387,6 +391,7 @@ class StandIn:
         )
         with self.lock:
             self.tokens[token.value] = token
+            self.issued += [v for v in (token.value, token.refresh_token) if v]
         return token
 
     def valid_token(self, value: str | None) -> Token | None:

@@ -129,11 +129,7 @@ def run(standin_server: StandIn, tmp_path: Path) -> Iterator[Runner]:
     workspace.mkdir()
     runner = Runner(standin_server, collection, client_id, secret, workspace)
     yield runner
-    secrets = [secret]
-    for token in standin_server.tokens.values():
-        secrets.append(token.value)
-        if token.refresh_token:
-            secrets.append(token.refresh_token)
+    secrets = [secret, *standin_server.issued]  # revoked and expired tokens too
     for output in runner.outputs:
         # GitHub consumes ::add-mask:: lines; they are the one place a secret may appear
         output = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
@@ -142,3 +138,20 @@ def run(standin_server: StandIn, tmp_path: Path) -> Iterator[Runner]:
     collection.server.shutdown()  # type: ignore[union-attr]
     collection.server.server_close()  # type: ignore[union-attr]
     del standin_server.collections[collection.id]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def code_under_test_is_the_tree() -> None:
+    """The installed ``globusput`` the subprocesses run must be this tree's code (an editable
+    install), or an edit would be tested against a stale copy."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import globusput; print(globusput.__file__)"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    where = Path(proc.stdout.strip()).resolve()
+    assert where.is_relative_to(REPO), (
+        f"the tests would run {where}, not this tree: pip install -e '.[test]'"
+    )

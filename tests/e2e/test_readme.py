@@ -38,3 +38,11 @@ def test_the_readmes_main_job_uploads_the_sources(tmp_path: Path) -> None:
     assert "#   /demo/cli.py (" in proc.stdout
     assert "#   /demo/testing/standin.py (" in proc.stdout
     assert "error" not in proc.stderr
+
+
+def test_ci_runs_the_readmes_test_command_exactly() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("Run the tests", 1)[1]
+    block = re.search(r"```\n(.+?)\n```", section, re.S)
+    assert block is not None
+    assert block.group(1) in (REPO / ".ci" / "run").read_text().splitlines()
