@@ -390,7 +390,8 @@ def test_unsafe_destinations_send_nothing(run: Runner, destination: str) -> None
         destination = f"{run.collection.https_server}{destination}"
     result = run("a.txt", destination, run.collection_id)
     assert result.returncode == 2, result.output
-    assert run.standin.count() == 0 or run.standin.count("data.") == 0
+    assert result.stderr.startswith("error: destination ")
+    assert run.standin.count() == 0 and run.tree() == {}  # refused before any request
 
 
 def test_if_no_files_found(run: Runner) -> None:
