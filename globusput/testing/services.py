@@ -260,6 +260,18 @@ class ServicesHandler(Handler):
             self.send_json(200, _endpoint_document(collection))
             return
         operation = match.group(2)
+        method = "POST" if operation in ("mkdir", "rename") else "GET"
+        if self.command != method:
+            self._error(405, "ClientError.MethodNotAllowed", f"{operation} takes {method}", path)
+            return
+        if method == "POST":
+            try:
+                data_type = _json(body).get("DATA_TYPE")
+            except ValueError:
+                data_type = None
+            if data_type != operation:
+                self._error(400, "ClientError.BadRequest", f"DATA_TYPE must be {operation}", path)
+                return
         if collection.is_endpoint:
             self._error(
                 400,

@@ -11,6 +11,7 @@ import base64
 import datetime
 import hashlib
 import html
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ class UserAuth:
             return 400, {}, f"unknown client {client_id}"
         if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
             return 400, {}, "PKCE with S256 and response_type=code are required"
+        if not self._allowed_redirect(query.get("redirect_uri", "")):
+            return 400, {}, "redirect_uri is not registered for this client"
         try:
             scopes = ScopeParser.parse(query.get("scope", ""))
         except Exception as exc:
@@ -135,6 +138,12 @@ class UserAuth:
         separator = "&" if "?" in query.get("redirect_uri", "") else "?"
         params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
         return 302, {"Location": query.get("redirect_uri", "") + separator + urlencode(params)}, ""
+
+    def _allowed_redirect(self, uri: str) -> bool:
+        """A Native App may send the code to Globus's own code page or to a local server."""
+        if uri == f"{self.standin.url}v2/web/auth-code":
+            return True
+        return re.fullmatch(r"http://(localhost|127\.0\.0\.1)(:\d+)?(/\S*)?", uri) is not None
 
     @staticmethod
     def code_page(code: str) -> str:

@@ -31,6 +31,8 @@ RECOVERED = [
     ("status", {"status": 500}, 2),
     ("status", {"status": 502}, 2),
     ("status", {"status": 504}, 2),
+    ("status", {"status": 408}, 2),
+    ("status", {"status": 425}, 2),
     ("status", {"status": 429, "retry_after": 1}, 2),
     ("endpoint_error", {"times": 2}, 3),
     ("reset", {"after_bytes": 100_000}, 2),
@@ -225,3 +227,42 @@ def test_rename_that_does_not_replace_is_handled(run: Runner) -> None:
     result = run("--atomic", "a.txt", "/r/", run.collection_id)
     assert result.returncode == 0, result.output
     assert run.tree() == {"/r/a.txt": b"new"}
+
+
+def test_an_unreachable_globus_auth_is_named(run: Runner) -> None:
+    """(Unreachable Transfer is retried for about 4 minutes, as a 429 would be: too slow here.)"""
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    run.write("a.txt", "a")
+    result = run(
+        "--manifest",
+        "m.json",
+        "a.txt",
+        "/u/",
+        run.collection_id,
+        env={"GLOBUS_SDK_SERVICE_URL_AUTH": f"https://127.0.0.1:{port}/"},
+    )
+    assert result.returncode == 1, result.output
+    assert "cannot reach Globus Auth" in result.stderr
+    assert "nothing uploaded: stopped before the first of 1 files" in result.stderr
+    assert run.standin.count() == 0 and run.tree() == {}
+    manifest = json.loads((run.workspace / "m.json").read_text())
+    assert manifest["files"][0]["status"] == "failed"
+
+
+@pytest.mark.parametrize("route", ["transfer.mkdir", "transfer.stat", "transfer.rename"])
+def test_transfer_5xx_on_an_operation_is_retried(run: Runner, route: str) -> None:
+    run.write("a.txt", "a")
+    if route != "transfer.mkdir":
+        run.remote_folder("/s")
+    run.standin.add_fault("status", route=route, status=503, times=2)
+    destination = {"transfer.mkdir": "/new/", "transfer.stat": "/s/a.txt"}.get(route, "/s/")
+    extra = ["--atomic"] if route == "transfer.rename" else []
+    result = run(*FAST, *extra, "a.txt", destination, run.collection_id)
+    assert result.returncode == 0, result.output
+    stored = "/new/a.txt" if route == "transfer.mkdir" else "/s/a.txt"
+    assert run.tree() == {stored: b"a"}
+    assert run.standin.counts[route] >= 3  # two refusals, then the call that worked

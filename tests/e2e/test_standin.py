@@ -299,3 +299,41 @@ def test_run_with_a_command_that_does_not_exist_says_so(tmp_path: Path) -> None:
     assert proc.returncode == 127
     error = "error: cannot run 'no-such-command-anywhere': No such file or directory"
     assert proc.stderr.strip() == error
+
+
+def test_transfer_checks_methods_and_data_types(standin: StandIn) -> None:
+    client = standin.add_client()
+    collection = standin.add_collection(grant=[client[0]])
+    token = bearer(tokens(grant(standin, client, TRANSFER))["transfer.api.globus.org"])
+    mkdir = f"/v0.10/operation/endpoint/{collection.id}/mkdir"
+    assert call(standin, "GET", mkdir, headers=token).status_code == 405
+    wrong = call(standin, "POST", mkdir, json={"DATA_TYPE": "rename", "path": "/x"}, headers=token)
+    assert wrong.status_code == 400 and not collection.fs_path("/x").exists()
+    right = call(standin, "POST", mkdir, json={"DATA_TYPE": "mkdir", "path": "/x"}, headers=token)
+    assert right.status_code == 202 and collection.fs_path("/x").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("redirect", "allowed"),
+    [
+        ("{base}v2/web/auth-code", True),
+        ("http://localhost:8123/", True),
+        ("http://127.0.0.1:8123/callback", True),
+        ("https://evil.example/steal", False),
+        ("http://localhost.evil.example/", False),
+    ],
+)
+def test_authorize_sends_codes_only_where_a_native_app_may_receive_them(
+    standin: StandIn, redirect: str, allowed: bool
+) -> None:
+    standin.add_native_client(DEMO_NATIVE_CLIENT_ID)
+    params = {
+        "client_id": DEMO_NATIVE_CLIENT_ID,
+        "redirect_uri": redirect.format(base=standin.url),
+        "scope": "openid",
+        "response_type": "code",
+        "code_challenge": "x" * 43,
+        "code_challenge_method": "S256",
+    }
+    answer = call(standin, "GET", "/v2/oauth2/authorize", params=params, allow_redirects=False)
+    assert answer.status_code == (302 if allowed else 400)
