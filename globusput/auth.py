@@ -54,6 +54,14 @@ def transfer_scope(collection_id: str, data_access: bool) -> str:
     return str(TransferScopes.all.with_dependency(dependency))
 
 
+def collection_requirements(collection_id: str, data_access: bool) -> dict[str, list[str]]:
+    """Every scope a run on the collection needs, by resource server (a person's login)."""
+    return {
+        TRANSFER_RESOURCE_SERVER: [transfer_scope(collection_id, data_access)],
+        collection_id: collection_scopes(collection_id, data_access),
+    }
+
+
 class DataAuthorizer:
     """Thread-safe bearer header for the data PUTs, renewable after a refusal.
 

@@ -49,6 +49,11 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
     return stored.size == local.size and fresh
 
 
+def stored_entry(listings: Listings | None, item: PlannedUpload) -> RemoteEntry | None:
+    """What a folder listing says is stored at ``item``'s remote path, if it was listed."""
+    return ((listings or {}).get(item.folder) or {}).get(item.name)
+
+
 class Batch:
     """One run's uploads; SIGINT/SIGTERM stop the workers and leave a complete account."""
 
@@ -120,7 +125,7 @@ class Batch:
         todo: list[int] = []
         for index in upload_order(self.plan):
             item = self.plan[index]
-            stored = ((listings or {}).get(item.folder) or {}).get(item.name)
+            stored = stored_entry(listings, item)
             try:
                 if not keep_stored(self.overwrite, item.source, stored):
                     todo.append(index)

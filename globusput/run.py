@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from globusput.batch import Batch, keep_stored
+from globusput.batch import Batch, keep_stored, stored_entry
 from globusput.errors import (
     EXIT_AUTH,
     EXIT_FAILED,
@@ -142,8 +142,7 @@ def _upload_to(
             there = collection.listings({item.folder for item in plan})
         outcomes = []
         for item in plan:
-            stored = (there.get(item.folder) or {}).get(item.name)
-            kept = keep_stored(settings.overwrite, item.source, stored)
+            kept = keep_stored(settings.overwrite, item.source, stored_entry(there, item))
             outcomes.append(Outcome(item, "skipped" if kept else "planned"))
             reporter.outcome(outcomes[-1], dry_run=True)
         _finish(settings, reporter, collection_id, outcomes, 0.0)

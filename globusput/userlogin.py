@@ -13,20 +13,24 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from globusput.auth import (
+    TRANSFER_RESOURCE_SERVER,
+    DataAuthorizer,
+    collection_requirements,
+    transfer_scope,
+)
 from globusput.errors import AuthError, ConfigError, ServiceError
 
 if TYPE_CHECKING:
     import globus_sdk
     from globus_sdk.globus_app import GlobusAppConfig
 
-    from globusput.auth import DataAuthorizer
     from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
     from globusput.report import Reporter
     from globusput.settings import Settings
 
 APP_NAME = "globusput"
-TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
 #: ``profile`` makes userinfo carry the username; ``openid`` alone gives only the id.
 PROFILE = "profile"
@@ -181,19 +185,17 @@ class PersonLogin:
     """
 
     def __init__(self, settings: Settings, reporter: Reporter) -> None:
-        from globusput.auth import collection_scopes, transfer_scope
-
         assert settings.collection_id is not None
         self.settings, self.reporter = settings, reporter
         self.collection = str(settings.collection_id)
         self.app = user_app(settings, reporter)
         self.identity = "your Globus identity"
-        self.app.add_scope_requirements({TRANSFER_RS: [transfer_scope(self.collection, False)]})
+        self.app.add_scope_requirements(
+            {TRANSFER_RESOURCE_SERVER: [transfer_scope(self.collection, False)]}
+        )
         if self.app.login_required():
             # first use: a guest collection's scopes in the same login, the common case
-            self.app.add_scope_requirements(
-                {self.collection: collection_scopes(self.collection, False)}
-            )
+            self.app.add_scope_requirements(collection_requirements(self.collection, False))
         login(self.app, settings, reporter, f"for collection {self.collection}")
         self.identity = f"your Globus identity ({self.app.token_storage.identity_id})"
         self._mask()
@@ -203,15 +205,8 @@ class PersonLogin:
         return pacing.client(app=self.app)
 
     def for_collection(self, info: CollectionInfo) -> DataAuthorizer:
-        from globusput.auth import DataAuthorizer, collection_scopes, transfer_scope
-
         needs = info.needs_data_access
-        self.app.add_scope_requirements(
-            {
-                TRANSFER_RS: [transfer_scope(self.collection, needs)],
-                self.collection: collection_scopes(self.collection, needs),
-            }
-        )
+        self.app.add_scope_requirements(collection_requirements(self.collection, needs))
         why = "to consent to data access on" if needs else "for"
         login(self.app, self.settings, self.reporter, f"{why} collection {self.collection}")
         self._mask()
@@ -242,18 +237,17 @@ def login_command(settings: Settings, reporter: Reporter, collections: list[str]
     import globus_sdk
     from globus_sdk.scopes import TransferScopes
 
-    from globusput.auth import collection_scopes, transfer_scope
     from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
 
     if not collections and settings.collection_id is not None:
         collections = [str(settings.collection_id)]
     app = user_app(settings, reporter)
-    app.add_scope_requirements({TRANSFER_RS: [TransferScopes.all], AUTH_RS: [PROFILE]})
+    app.add_scope_requirements({TRANSFER_RESOURCE_SERVER: [TransferScopes.all], AUTH_RS: [PROFILE]})
     logged_in = app.login_required()
     if logged_in:
         for collection in collections:  # a guest collection's, the common case; see below
-            app.add_scope_requirements({collection: collection_scopes(collection, False)})
+            app.add_scope_requirements(collection_requirements(collection, False))
         login(app, settings, reporter, "")
     transfer = TransferPacing().client(app=app)
     for collection in collections:
@@ -265,12 +259,7 @@ def login_command(settings: Settings, reporter: Reporter, collections: list[str]
                 "check its id"
             ) from None
         needs = CollectionInfo.from_document(collection, doc).needs_data_access
-        app.add_scope_requirements(
-            {
-                TRANSFER_RS: [transfer_scope(collection, needs)],
-                collection: collection_scopes(collection, needs),
-            }
-        )
+        app.add_scope_requirements(collection_requirements(collection, needs))
     if app.login_required():
         login(app, settings, reporter, "to consent for collection " + ", ".join(collections))
         logged_in = True
