@@ -31,6 +31,9 @@ DEFAULT_HOLD = 5.0
 MAX_HOLD = 300.0
 #: Enough retries to ride out a few minutes of throttling before a call is given up.
 MAX_RETRIES = 10
+#: A Transfer that cannot be reached (refused connection, unknown host, TLS failure) is tried
+#: this many more times, about 8 s of backoff: not the minutes meant for throttling.
+NETWORK_RETRIES = 4
 
 _KIND = re.compile(r"/operation/endpoint/[^/]+/(\w+)|/(endpoint)/[^/]+$")
 
@@ -103,6 +106,17 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+def _network_retries_bounded(
+    ctx: globus_sdk.transport.RetryContext,
+) -> globus_sdk.transport.RetryCheckResult:
+    """Stop retrying a request that never got an answer after ``NETWORK_RETRIES``."""
+    from globus_sdk.transport import RetryCheckResult
+
+    if isinstance(ctx.exception, requests.RequestException) and ctx.attempt >= NETWORK_RETRIES:
+        return RetryCheckResult.do_not_retry
+    return RetryCheckResult.no_decision
+
+
 class TransferPacing:
     """The pacer and request counts of one run, and Transfer clients that honour them."""
 
@@ -124,6 +138,8 @@ class TransferPacing:
         transport.session.close()
         transport.session = _PacedSession(self.pacer, self.counts, self._log)
         retry = globus_sdk.transport.RetryConfig(max_retries=MAX_RETRIES, max_sleep=60)
+        # registered before the client adds its standard checks, so it decides first
+        retry.checks.register_check(_network_retries_bounded)
         if app is not None:
             return globus_sdk.TransferClient(app=app, transport=transport, retry_config=retry)
         return globus_sdk.TransferClient(

@@ -64,12 +64,22 @@ class Placement:
     def move_into_place(
         self, item: PlannedUpload, temp_path: str, discard: Callable[[str], None]
     ) -> None:
-        """Rename the finished upload over the final name (removing an old file first where
-        rename does not replace)."""
+        """Rename the finished upload over the final name. Where rename does not replace, an
+        old file is removed first: how Transfer says so is undocumented, so any refusal is
+        judged by looking whether a file holds the final name."""
         try:
             self.collection.rename(temp_path, item.remote_path)
         except ServiceError as exc:
-            if "Exists" not in str(exc):
+            try:
+                entry = self.collection.stat(item.remote_path)
+            except ServiceError:
+                entry = None
+            if entry is not None and entry.get("type") == "dir":
+                raise PlacementFailed(
+                    f"{item.remote_path} on the collection is a folder, not a file: choose "
+                    "another destination, or remove that folder"
+                ) from None
+            if entry is None:
                 raise PlacementFailed(str(exc)) from None
             discard(item.url)
             try:

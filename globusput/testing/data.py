@@ -1,4 +1,15 @@
-"""A collection's HTTPS server (Globus Connect Server v5 as observed): PUT/GET/HEAD/DELETE."""
+"""A collection's HTTPS server (Globus Connect Server v5 as observed): PUT/GET/HEAD/DELETE.
+
+Where each behaviour comes from: methods, no listing, folders made through Transfer: GCS v5
+"HTTPS Access to Collections" (docs.globus.org/globus-connect-server/v5/https-access-collections/);
+``Range`` answered 206, suffix ranges 416: observed; 302 to a login page without a token, 200
+with an HTML step-up page, 404 ``ENDPOINT_ERROR`` under load, ``Server: Apache``: observed (the
+original upload script's notes). Undocumented, so each plausible answer behind a switch: a PUT
+into a missing folder or onto a folder (``Collection.missing_folder_status``), an expired
+token (``StandIn.expired_token_status``), a HEAD's ``Content-Length``/``Last-Modified``
+(``Collection.head_content_length``/``head_last_modified``), the ``ENDPOINT_ERROR`` body's
+shape (``Fault.body``), a token without ``data_access`` (403 here; real ones may say 401).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +27,17 @@ STEP_UP_PAGE = b"""<!DOCTYPE html>
 <script>window.location.replace("https://auth.globus.org/v2/oauth2/authorize?session_required_single_domain=example.edu");</script>
 </head><body>Authentication required. Redirecting...</body></html>
 """
-ENDPOINT_ERROR_BODY = (
-    b'{"code": "ENDPOINT_ERROR", "message": "GCS Manager Internal Error", '
-    b'"http_response_code": 404}'
-)
+#: A transient backend fault answered as 404 (observed under load, see the facts file); the
+#: body's exact shape is not recorded, so each one that names the fault
+ENDPOINT_ERROR_BODIES = {
+    "json": (
+        b'{"code": "ENDPOINT_ERROR", "message": "GCS Manager Internal Error", '
+        b'"http_response_code": 404}',
+        "application/json",
+    ),
+    "code": (b'{"code": "ENDPOINT_ERROR", "http_response_code": 404}', "application/json"),
+    "text": (b"GCS Manager Internal Error\n", "text/plain"),
+}
 
 
 class DataHandler(Handler):
@@ -142,7 +160,7 @@ class DataHandler(Handler):
         if fault.kind == "html":
             self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
         elif fault.kind == "endpoint_error":
-            self.send(404, ENDPOINT_ERROR_BODY, "application/json")
+            self.send(404, *ENDPOINT_ERROR_BODIES[fault.body])
         else:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
             self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)

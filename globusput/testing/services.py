@@ -1,4 +1,27 @@
-"""Globus Auth and Transfer, as far as globusput uses them, in the real services' shapes."""
+"""Globus Auth and Transfer, as far as globusput uses them, in the real services' shapes.
+
+Where each behaviour comes from (what is not listed is the stand-in's own bookkeeping):
+
+- client-credentials grant, ``other_tokens``, token introspection shapes: Globus Auth API
+  reference (docs.globus.org/api/auth/reference/) and globus-sdk 4.10's
+  ``testing/data/auth`` fixtures; error bodies ``{"errors": [...], "error": ...}``:
+  ``testing/data/auth/_common.py``;
+- "Unknown scope" for ``data_access`` on guest and high-assurance collections and for
+  endpoints: globus-sdk's ``experimental/gcs_downloader.py`` (asks it only of mapped
+  collections that are not high assurance) and observed;
+- ``GET /v0.10/endpoint/ID`` fields (``entity_type``, ``https_server``, ``high_assurance``,
+  ``non_functional``): Transfer API reference, endpoints and collections;
+- ``mkdir``/``rename``/``stat``/``ls`` bodies and ``DATA_TYPE``s: Transfer API reference,
+  file operations (docs.globus.org/api/transfer/file_operations/); error codes
+  ``ExternalError.MkdirFailed.Exists`` (502), ``ClientError.NotFound``,
+  ``ExternalError.MkdirFailed.PermissionDenied``, ``EndpointNotFound``: observed from real
+  servers; ``ConsentRequired`` with ``required_scopes``: globus-sdk ``exc/err_info.py``;
+  session policies as ``authorization_parameters`` (403, or inside a 502 ``LoginFailed``):
+  globus-sdk ``exc/err_info.py`` and observed;
+- rename onto an existing name: undocumented, every plausible answer behind
+  ``Collection.rename_onto_existing``; the rate limit (about 20 requests a second): Globus
+  FAQ, second hand, settable.
+"""
 
 from __future__ import annotations
 
@@ -408,10 +431,13 @@ class ServicesHandler(Handler):
         if not source.exists():
             self._error(404, "NotFound", f"Path not found: '{old}'", resource)
             return
-        if target.exists() and (target.is_dir() or not collection.rename_overwrites):
-            self._error(
-                502, "ExternalError.RenameFailed.Exists", f"'{new}' already exists", resource
-            )
+        answer = collection.rename_onto_existing
+        if target.exists() and (target.is_dir() or answer != "replaces"):
+            status, code, text = {
+                "exists": (502, "ExternalError.RenameFailed.Exists", f"'{new}' already exists"),
+                "conflict": (409, "Conflict", f"Destination exists: {new}"),
+            }.get(answer, (502, "ExternalError.RenameFailed", f"Error (rename)\nPath: {new}"))
+            self._error(status, code, text, resource)
             return
         shutil.move(str(source), str(target))
         self.send_json(

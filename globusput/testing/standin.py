@@ -83,7 +83,10 @@ class Collection:
     public_host: str = "localhost"
     #: an HTTPS server of its own (e.g. nginx) serving ``root``, instead of the stand-in's
     external_https: str | None = None
-    rename_overwrites: bool = True
+    #: a rename onto an existing name is undocumented, so each plausible answer: "replaces"
+    #: (POSIX rename), or a refusal: "exists" (502 ``ExternalError.RenameFailed.Exists``),
+    #: "failed" (502 ``ExternalError.RenameFailed``), "conflict" (409 ``Conflict``)
+    rename_onto_existing: str = "replaces"
     mkdir_makes_parents: bool = False
     #: the answer to a PUT into a missing folder or onto a folder: undocumented, so tests try
     #: every plausible one (WebDAV's 409, 404, 405, 403, 500)
@@ -201,7 +204,9 @@ class Fault:
 
     kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``),
     ``reset`` (read ``after_bytes`` of the body, then RST), ``html`` (200 with a step-up page,
-    nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body),
+    nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body: ``body`` picks
+    its shape, which is unrecorded: ``json`` code and message, ``code`` JSON naming only
+    ``ENDPOINT_ERROR``, ``text`` the message as plain text),
     ``delay`` (store the file, then wait ``seconds`` before answering), ``slow`` (read the
     body at ``rate`` bytes per second), ``truncate`` (store only ``after_bytes``, answer 200),
     ``expire`` (every current token stops working, then the request proceeds normally),
@@ -218,6 +223,7 @@ class Fault:
     after_bytes: int = 0
     seconds: float = 0.0
     rate: int = 0
+    body: str = "json"
     hits: int = 0
 
 

@@ -46,7 +46,10 @@ class TLSServer(ThreadingHTTPServer):
                 conn.close()
 
     def start(self) -> None:
-        threading.Thread(target=self.serve_forever, name="standin", daemon=True).start()
+        # a short poll: shutdown() waits for it, once per collection a test suite makes
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="standin", daemon=True
+        ).start()
 
     @property
     def port(self) -> int:

@@ -3,6 +3,15 @@
 Authorization is approved at once for the stand-in's user (no login page), so tests can drive
 the browser and no-browser flows. Refresh, revocation, userinfo, consents and OIDC (an RS512
 signing key with its JWKS) behave as the SDK's ``UserApp`` expects of Globus Auth.
+
+Sources: the authorization-code grant with PKCE and refresh tokens, revocation, userinfo:
+Globus Auth API reference (docs.globus.org/api/auth/reference/) and RFC 7636; the code page
+``/v2/web/auth-code`` for no-browser logins and OIDC discovery with RS512 keys: globus-sdk
+4.10 (``login_flows``, ``services/auth/_id_token``) and auth.globus.org's published
+configuration; claims by scope: OpenID Connect Core section 5.4 as Globus applies it
+(observed); consents listing ``/v2/api/identities/ID/consents``: globus-sdk's
+``get_consents`` and its test fixtures. Redirect URIs: a Native App may send codes only to
+Globus's code page or a local server (its registered ones), so others are refused.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ class Setup:
         self.standin = standin
         self.client_id, self.secret = standin.add_client()
         self.collection = standin.add_collection(grant=[self.client_id])
+        self.tmp_path = tmp_path
         self.workspace = tmp_path / "workspace"
         for name, data in {
             "dist/pkg-1.0-py3-none-any.whl": b"wheel",
@@ -48,9 +49,14 @@ class Setup:
         return proc
 
     def check_no_secret(self, output: str) -> None:
+        """Neither the output nor any file the container wrote (outputs, summary, manifest)
+        holds the secret or any token ever issued, revoked ones included."""
         visible = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
-        for token in [self.secret, *(t.value for t in self.standin.tokens.values())]:
+        files = [p for p in self.tmp_path.rglob("*") if p.is_file() and not p.is_symlink()]
+        for token in [self.secret, *self.standin.issued]:
             assert token not in visible
+            for path in files:
+                assert token.encode() not in path.read_bytes(), f"a secret or token in {path}"
 
     def mounts(self) -> list[str]:
         return ["-v", f"{self.standin.ca_path}:/standin/ca.pem:ro"]

@@ -1,13 +1,16 @@
 """End-to-end fixtures: the local Globus stand-in over TLS and the installed programs.
 
-Every program run goes through :func:`Runner.__call__`; after each test its output is scanned
-for the client secret and every token the stand-in issued, so no test can leak one unnoticed.
+Every program run goes through :func:`Runner.__call__` or :func:`Runner.start`; after each test
+its output, and every file it wrote (manifest, CI output files, summary), is scanned for the
+client secret and every token the stand-in issued, so no test can leak one unnoticed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,6 +52,10 @@ class Runner:
     client_secret: str
     workspace: Path
     outputs: list[str] = field(default_factory=list)
+    #: files that runs wrote, by contents
+    wrote: list[tuple[Path, bytes]] = field(default_factory=list)
+    #: the test's files when a run started that is not waited for here (see ``watch``)
+    before_runs: list[dict[Path, tuple[int, int]]] = field(default_factory=list)
 
     @property
     def collection_id(self) -> str:
@@ -79,6 +86,7 @@ class Runner:
         full_env = self.env(**(env or {}))
         for name in drop:
             full_env.pop(name, None)
+        before = self.files()
         proc = subprocess.run(
             [*command, *args],
             cwd=cwd or self.workspace,
@@ -89,10 +97,39 @@ class Runner:
             stdin=subprocess.DEVNULL,
         )
         self.outputs.append(proc.stdout + proc.stderr)
+        self.wrote.extend(self.changed_since(before))
         return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def files(self) -> dict[Path, tuple[int, int]]:
+        """Every regular file of the test (workspace, CI output files...) by modification time
+        and size; a person's token store is where tokens belong, so it is left out."""
+        root = self.workspace.parent
+        store = root / "home" / ".globus"
+        found = {}
+        for folder, _, names in os.walk(root):
+            if Path(folder).is_relative_to(store):
+                continue
+            for name in names:
+                path = Path(folder, name)
+                info = path.lstat()
+                if stat.S_ISREG(info.st_mode):
+                    found[path] = (info.st_mtime_ns, info.st_size)
+        return found
+
+    def changed_since(self, before: dict[Path, tuple[int, int]]) -> Iterator[tuple[Path, bytes]]:
+        for path, seen in self.files().items():
+            if before.get(path) != seen:
+                with contextlib.suppress(OSError):  # a test may have made it unreadable
+                    yield path, path.read_bytes()
+
+    def watch(self) -> None:
+        """A run is starting that the test waits for itself: what changes from now until the
+        test ends is scanned as that run's."""
+        self.before_runs.append(self.files())
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start globusput without waiting, to signal it or watch the collection meanwhile."""
+        self.watch()
         return subprocess.Popen(
             [GLOBUSPUT, *args],
             cwd=self.workspace,
@@ -135,6 +172,11 @@ def run(standin_server: StandIn, tmp_path: Path) -> Iterator[Runner]:
         output = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
         for value in secrets:
             assert value not in output, "a secret or token appeared in the program's output"
+    for before in runner.before_runs:
+        runner.wrote.extend(runner.changed_since(before))
+    for path, data in runner.wrote:
+        for value in secrets:
+            assert value.encode() not in data, f"a secret or token was written to {path}"
     collection.server.shutdown()  # type: ignore[union-attr]
     collection.server.server_close()  # type: ignore[union-attr]
     del standin_server.collections[collection.id]

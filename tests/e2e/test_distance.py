@@ -150,7 +150,11 @@ def test_whole_folder_appears_complete_or_not_at_all(run: Runner) -> None:
     run.standin.add_fault("slow", path="*/f3.bin", rate=20)
     proc = run.start("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
     seen_staging = seen_partial = False
+    deadline = time.monotonic() + 120
     while proc.poll() is None:  # a reader of the collection, looking at the folder meanwhile
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("the upload did not end within 120 s")
         try:
             published = {p: d for p, d in run.tree().items() if p.startswith("/rel/1.0/")}
         except FileNotFoundError:  # looked while the folder was being renamed: look again
@@ -158,7 +162,7 @@ def test_whole_folder_appears_complete_or_not_at_all(run: Runner) -> None:
         seen_partial |= bool(published) and published != expected
         seen_staging |= run.collection.fs_path(STAGING).exists()
         time.sleep(0.01)
-    out, err = proc.communicate()
+    out, err = proc.communicate(timeout=30)
     run.outputs.append(out + err)
     assert proc.returncode == 0, out + err
     assert seen_staging and not seen_partial

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,8 @@ RECOVERED = [
     ("status", {"status": 425}, 2),
     ("status", {"status": 429, "retry_after": 1}, 2),
     ("endpoint_error", {"times": 2}, 3),
+    ("endpoint_error", {"body": "code"}, 2),
+    ("endpoint_error", {"body": "text"}, 2),
     ("reset", {"after_bytes": 100_000}, 2),
     ("reset", {"after_bytes": 0}, 2),
     ("truncate", {"after_bytes": 1000}, 2),
@@ -44,12 +47,12 @@ RECOVERED = [
 @pytest.mark.parametrize("atomic", ["--atomic", "--no-atomic"])
 @pytest.mark.parametrize(("kind", "options", "puts"), RECOVERED)
 def test_transient_faults_are_retried_to_an_identical_copy(
-    run: Runner, kind: str, options: dict[str, int], puts: int, atomic: str
+    run: Runner, kind: str, options: dict[str, Any], puts: int, atomic: str
 ) -> None:
     data = payload(kind)
     run.write("big.bin", data)
     run.remote_folder("/f")  # PUT counts below are the fault's alone, no folder check
-    run.standin.add_fault(kind, **options)  # type: ignore[arg-type]
+    run.standin.add_fault(kind, **options)
     started = time.monotonic()
     result = run(*FAST, atomic, "--manifest", "m.json", "big.bin", "/f/", run.collection_id)
     assert result.returncode == 0, result.output
@@ -113,7 +116,7 @@ def test_permanent_failures_are_never_success(
     run.write("p/a.txt", "a")
     run.write("p/b.txt", "b")
     run.remote_folder("/p")
-    run.standin.add_fault(kind, path="/p/*a.txt*", **options)  # type: ignore[arg-type]
+    run.standin.add_fault(kind, path="/p/*a.txt*", **options)
     result = run(
         *FAST, "--retries", "2", "--manifest", "m.json", "p/*.txt", "/p/", run.collection_id
     )
@@ -219,18 +222,73 @@ def test_overwrite_never_and_changed(run: Runner) -> None:
     assert run.stored("/o/new.txt") == b"remote copy"
 
 
-def test_rename_that_does_not_replace_is_handled(run: Runner) -> None:
-    run.collection.rename_overwrites = False
+@pytest.mark.parametrize("answer", ["replaces", "exists", "failed", "conflict"])
+def test_rename_onto_an_old_file_replaces_it_whatever_transfer_answers(
+    run: Runner, answer: str
+) -> None:
+    run.collection.rename_onto_existing = answer
     (run.collection.root / "r").mkdir()
     (run.collection.root / "r" / "a.txt").write_text("old")
     run.write("a.txt", "new")
     result = run("--atomic", "a.txt", "/r/", run.collection_id)
     assert result.returncode == 0, result.output
     assert run.tree() == {"/r/a.txt": b"new"}
+    refused = answer != "replaces"
+    assert run.standin.count("transfer.rename") == 1 + refused
+    assert run.standin.count("data.DELETE") == run.standin.count("transfer.stat") == refused
+
+
+@pytest.mark.parametrize("answer", ["exists", "failed", "conflict"])
+def test_rename_onto_a_folder_fails_and_leaves_no_temporary_file(run: Runner, answer: str) -> None:
+    run.collection.rename_onto_existing = answer
+    (run.collection.root / "r" / "a.txt").mkdir(parents=True)
+    run.write("a.txt", "new")
+    result = run("--atomic", "a.txt", "/r/", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "/r/a.txt on the collection is a folder, not a file" in result.stderr
+    assert run.tree() == {} and sorted(p.name for p in (run.collection.root / "r").iterdir()) == [
+        "a.txt"
+    ]
+    assert run.standin.count("data.DELETE") == 1  # the temporary file only
+
+
+def test_an_unreachable_globus_transfer_is_named_after_a_few_tries(run: Runner) -> None:
+    """A Transfer that hangs up on every connection is tried five times, not the ten meant for
+    throttling (those took about four minutes)."""
+    import socket
+    import threading
+
+    accepted: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    run.write("a.txt", "a")
+    try:
+        result = run(
+            "a.txt",
+            "/u/",
+            run.collection_id,
+            env={"GLOBUS_SDK_SERVICE_URL_TRANSFER": f"https://127.0.0.1:{port}/"},
+        )
+    finally:
+        listener.close()
+    assert result.returncode == 1, result.output
+    assert "cannot reach Globus Transfer" in result.stderr
+    assert len(accepted) == 5
+    assert run.standin.count("data.") == 0 and run.tree() == {}
 
 
 def test_an_unreachable_globus_auth_is_named(run: Runner) -> None:
-    """(Unreachable Transfer is retried for about 4 minutes, as a 429 would be: too slow here.)"""
     import socket
 
     with socket.socket() as closed:  # a port nobody listens on
@@ -266,3 +324,20 @@ def test_transfer_5xx_on_an_operation_is_retried(run: Runner, route: str) -> Non
     stored = "/new/a.txt" if route == "transfer.mkdir" else "/s/a.txt"
     assert run.tree() == {stored: b"a"}
     assert run.standin.counts[route] >= 3  # two refusals, then the call that worked
+
+
+@pytest.mark.parametrize("verify", [True, False], ids=["verify-size", "no-verify-size"])
+def test_a_short_store_is_caught_only_while_sizes_are_verified(run: Runner, verify: bool) -> None:
+    """A server that keeps part of the body yet answers 200: the size check after the PUT
+    catches it; ``--no-verify-size`` gives up that check (no request for it) and with it the
+    guarantee, which is what the option's help says."""
+    data = payload("short")
+    run.write("v.bin", data)
+    run.remote_folder("/v")
+    run.standin.add_fault("truncate", after_bytes=1000)
+    flags = () if verify else ("--no-verify-size",)
+    result = run(*FAST, *flags, "--no-atomic", "v.bin", "/v/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.standin.counts["data.HEAD"] == (2 if verify else 0)
+    assert run.standin.counts["data.PUT"] == (2 if verify else 1)
+    assert run.stored("/v/v.bin") == (data if verify else data[:1000])

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import pty
+import queue
 import re
 import stat
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,6 +65,7 @@ def approve(standin: StandIn, url: str) -> str:
 
 def paste_login(run: Runner, *args: str, prompts: int = 1, **env: str) -> str:
     """Run globusput -n and answer each printed URL through stdin; returns all output."""
+    run.watch()
     proc = subprocess.Popen(
         [GLOBUSPUT, *args, "-n"],
         cwd=run.workspace,
@@ -70,20 +75,46 @@ def paste_login(run: Runner, *args: str, prompts: int = 1, **env: str) -> str:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdin is not None and proc.stdout is not None
-    seen, answered = [], 0
-    for line in proc.stdout:
-        seen.append(line)
-        match = re.search(r"https://\S+/v2/oauth2/authorize\S+", line)
-        if match:
-            proc.stdin.write(approve(run.standin, match.group(0)) + "\n")
-            proc.stdin.flush()
-            answered += 1
-    output = "".join(seen)
+    output, answered = answer_logins(proc, lambda url: approve(run.standin, url))
     run.outputs.append(output)
     assert proc.wait(timeout=60) == 0, output
     assert answered == prompts, output
     return output
+
+
+def answer_logins(
+    proc: subprocess.Popen[str], approve: Callable[[str], str], timeout: float = 60
+) -> tuple[str, int]:
+    """Read the child's output until it ends, pasting a code for each login URL it prints.
+    Lines are read by a thread, so a child that stops printing (a URL pattern that no longer
+    matches leaves it waiting on stdin) fails the test after ``timeout`` instead of hanging."""
+    assert proc.stdin is not None and proc.stdout is not None
+    stdout = proc.stdout
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    seen: list[str] = []
+    answered = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            proc.kill()
+            raise AssertionError(f"no end after {timeout} s: " + "".join(seen)) from None
+        if line is None:
+            return "".join(seen), answered
+        seen.append(line)
+        match = re.search(r"https://\S+/v2/oauth2/authorize\S+", line)
+        if match:
+            proc.stdin.write(approve(match.group(0)) + "\n")
+            proc.stdin.flush()
+            answered += 1
 
 
 def test_no_browser_login_then_silent_reuse(user: Runner) -> None:
@@ -209,6 +240,7 @@ def test_session_policy_names_the_login_the_collection_wants(user: Runner, termi
     user.collection.session_policy = {"session_required_single_domain": ["example.edu"]}
     user.standin.counts.clear()
     # with someone to answer (-n, stdin open) as without: the message, and no login loop
+    user.watch()
     proc = subprocess.Popen(
         [GLOBUSPUT, *(["-n"] if terminal else []), "a.txt", "/p/a.txt", user.collection_id],
         cwd=user.workspace,
@@ -328,6 +360,7 @@ def test_local_server_flow_with_a_browser(user: Runner, tmp_path: Path) -> None:
     ],
 )
 def test_no_terminal_in_ci_fails_at_once(user: Runner, marker: dict[str, str]) -> None:
+    user.watch()
     proc = subprocess.Popen(
         [GLOBUSPUT, "-n", "a.txt", "/x/", user.collection_id],
         cwd=user.workspace,
@@ -370,17 +403,13 @@ def test_the_demo_standin_lets_a_person_log_in_as_the_readme_says(tmp_path: Path
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdin is not None and proc.stdout is not None
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        match = re.search(r"https://\S+/v2/oauth2/authorize\S+", line)
-        if match:
-            ca = str(workdir / "tls" / "ca.pem")
-            answer = requests.get(match.group(0), allow_redirects=False, timeout=10, verify=ca)
-            code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
-            proc.stdin.write(code + "\n")
-            proc.stdin.flush()
-    output = "".join(seen)
+
+    def approve_here(url: str) -> str:
+        ca = str(workdir / "tls" / "ca.pem")
+        answer = requests.get(url, allow_redirects=False, timeout=10, verify=ca)
+        return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+
+    output, answered = answer_logins(proc, approve_here)
     assert proc.wait(timeout=60) == 0, output
+    assert answered == 1, output
     assert "#   /me/notes.txt (1 bytes)" in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 from pathlib import Path
 
@@ -445,3 +446,20 @@ def test_a_destination_folder_that_is_a_file_says_so(run: Runner) -> None:
     assert result.returncode == 1, result.output
     assert "/d/report.txt on the collection is a file, not a folder" in result.stderr
     assert run.stored("/d/report.txt") == b"already a file"
+
+
+@pytest.mark.parametrize("fault", [None, "reset"])
+def test_big_files_hashed_on_a_thread_match_the_manifest(run: Runner, fault: str | None) -> None:
+    """Files from 8 MiB are hashed on a helper thread; the manifest's SHA-256 is still that of
+    the bytes stored, in order, also when a reset mid-body made the PUT start again."""
+    data = random.Random(8).randbytes((9 << 20) + 123)
+    run.write("big.bin", data)
+    run.remote_folder("/h")
+    if fault:
+        run.standin.add_fault(fault, after_bytes=5 << 20)
+    result = run("--manifest", "m.json", "--no-atomic", "big.bin", "/h/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/h/big.bin") == data
+    assert run.standin.counts["data.PUT"] == (2 if fault else 1)
+    (entry,) = json.loads((run.workspace / "m.json").read_text())["files"]
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()

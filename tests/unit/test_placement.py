@@ -1,0 +1,86 @@
+"""Placement's decisions: when a file takes a temporary name, and how a refused rename onto
+an old file is judged (by what holds the final name, not by the words of the refusal)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any, cast
+
+import pytest
+
+from globusput.collection import Collection
+from globusput.errors import ServiceError
+from globusput.layout import PlannedUpload
+from globusput.placement import Placement, PlacementFailed, rename_threshold
+from globusput.selection import LocalFile
+
+ITEM = PlannedUpload(LocalFile("a.bin", PurePosixPath("a.bin"), 3), "/d/a.bin", "https://h")
+
+
+class FinalName:
+    """What a collection holds at the final name, and how its renames answer."""
+
+    def __init__(self, entry: dict[str, Any] | None, refusals: int) -> None:
+        self.entry = entry
+        self.refusals = refusals
+        self.renames: list[tuple[str, str]] = []
+
+    def rename(self, old: str, new: str) -> None:
+        self.renames.append((old, new))
+        if len(self.renames) <= self.refusals:
+            raise ServiceError("Globus Transfer failed to rename: 502 SomeUndocumentedCode")
+
+    def stat(self, path: str) -> dict[str, Any] | None:
+        assert path == ITEM.remote_path
+        return self.entry
+
+
+def place(entry: dict[str, Any] | None, refusals: int) -> tuple[FinalName, list[str]]:
+    collection = FinalName(entry, refusals)
+    discarded: list[str] = []
+    placement = Placement(cast(Collection, collection), 0)
+    placement.move_into_place(ITEM, "/d/.a.bin.part", discarded.append)
+    return collection, discarded
+
+
+def test_a_rename_that_replaces_needs_nothing_else() -> None:
+    collection, discarded = place({"type": "file"}, refusals=0)
+    assert len(collection.renames) == 1 and discarded == []
+
+
+def test_a_refused_rename_onto_an_old_file_removes_it_and_renames_again() -> None:
+    collection, discarded = place({"type": "file"}, refusals=1)
+    assert len(collection.renames) == 2 and discarded == [ITEM.url]
+
+
+def test_a_folder_at_the_final_name_is_said_and_not_removed() -> None:
+    with pytest.raises(PlacementFailed, match=r"/d/a\.bin on the collection is a folder"):
+        place({"type": "dir"}, refusals=1)
+
+
+def test_a_refusal_with_nothing_at_the_final_name_is_reported_as_it_came() -> None:
+    with pytest.raises(PlacementFailed, match="SomeUndocumentedCode"):
+        place(None, refusals=1)
+
+
+def test_a_second_refusal_is_final() -> None:
+    with pytest.raises(PlacementFailed, match="SomeUndocumentedCode"):
+        place({"type": "file"}, refusals=2)
+
+
+@pytest.mark.parametrize(
+    ("atomic", "possible", "expected", "warned"),
+    [
+        (None, True, 64, False),  # by default: big files only
+        (True, True, 0, False),
+        (False, True, None, False),
+        (None, False, None, False),  # rename refused: quietly in place
+        (True, False, None, True),  # asked for, impossible: said
+    ],
+)
+def test_rename_threshold(
+    atomic: bool | None, possible: bool, expected: int | None, warned: bool
+) -> None:
+    warnings: list[str] = []
+    assert rename_threshold(atomic, 64, possible, warnings.append) == expected
+    assert bool(warnings) == warned
