@@ -44,6 +44,8 @@ class Workload:
     far: bool = False
     #: the remote folders exist before the run (as for a rerun into a known folder)
     premade: bool = False
+    #: the files are on the collection and are fetched (globusput get), not uploaded
+    download: bool = False
 
     @property
     def total(self) -> int:
@@ -101,6 +103,14 @@ def workloads(quick: bool) -> list[Workload]:
     script_case = Workload(
         "far: 1 file, existing folder", {"reports/f.bin": 8 * KIB}, far=True, premade=True
     )
+
+    def get_single(size: int, label: str) -> Workload:
+        return Workload(f"get: 1 file, {label}", {f"single/{label}.bin": size}, download=True)
+
+    def far_get(count: int, folders: int) -> Workload:
+        files = {f"d{i % folders:02}/f{i}.bin": 8 * KIB for i in range(count)}
+        return Workload(f"far: get {count} files, {folders} folders", files, True, False, True)
+
     if quick:
         return [
             single(KIB, "1KiB"),
@@ -110,11 +120,17 @@ def workloads(quick: bool) -> list[Workload]:
             many(100),
             script_case,
             far(40, 4),
+            get_single(MIB, "1MiB"),
+            get_single(16 * MIB, "16MiB"),
+            far_get(40, 4),
         ]
     return [
         script_case,
         far(200, 4),
         far(2000, 40),
+        far_get(1000, 4),
+        get_single(MIB, "1MiB"),
+        get_single(GIB, "1GiB"),
         single(KIB, "1KiB"),
         single(MIB, "1MiB"),
         single(64 * MIB, "64MiB"),
@@ -169,6 +185,8 @@ class Bench:
             "GLOBUS_COLLECTION_ID": self.collection,
         }
         self.env.pop("GLOBUSPUT_VERBOSE", None)
+        self.got = work / "got"  #: where downloads land
+        self._served: str | None = None  #: the download workload whose files are served
         self.globusput = shutil.which("globusput", path=os.path.dirname(sys.executable))
         if not self.globusput:
             raise SystemExit("install globusput first: pip install .")
@@ -249,6 +267,69 @@ class Bench:
             ]
         )
 
+    def cmd_get(self, workload: Workload, folder: Path) -> str:
+        return shlex.join(
+            [
+                self.globusput,
+                "get",
+                "-q",
+                "--concurrency",
+                str(self.args.concurrency),
+                "/bench/",
+                str(self.got),
+                self.collection,
+            ]
+        )
+
+    def cmd_curl_get(self, workload: Workload, folder: Path) -> str:
+        """curl fetching every file (paths known beforehand), then ``openssl dgst -sha256``
+        over what arrived: the ceiling for a download whose bytes are hashed."""
+        config = self.work / "curl-get.conf"
+        lines = []
+        for rel in workload.files:
+            lines += [f'url = "{self.nginx.url}/bench/{rel}"', f'output = "{self.got / rel}"']
+        config.write_text("\n".join(lines) + "\n")
+        parallel = ["--parallel", "--parallel-max", str(self.args.concurrency)]
+        fetch = [
+            "curl",
+            "-sS",
+            "--fail",
+            "--create-dirs",
+            "--cacert",
+            str(self.standin.ca_path),
+            "-H",
+            f"@{self.header}",
+            *(parallel if len(workload.files) > 1 else []),
+            "-K",
+            str(config),
+        ]
+        listing = self.work / "got-files.txt"
+        listing.write_text("\n".join(str(self.got / rel) for rel in workload.files) + "\n")
+        digest = f"xargs openssl dgst -sha256 < {shlex.quote(str(listing))} > /dev/null"
+        return f"{shlex.join(fetch)} && {digest}"
+
+    def cmd_get_floor(self, workload: Workload, folder: Path) -> str:
+        """The least a download needs from Globus: one token, one collection look-up and one
+        listing per folder (in parallel), all with curl at the model's latencies; then curl's
+        downloads and their SHA-256."""
+        url = self.standin.url
+        scope = f"https://auth.globus.org/scopes/{self.collection}/https {TRANSFER_SCOPE}"
+        ca = ["--cacert", str(self.standin.ca_path), "-sS", "--fail", "-o", "/dev/null"]
+        auth = ["-H", f"@{self.transfer_header}"]
+        folders = sorted({os.path.dirname(rel) for rel in workload.files})
+        listings = [
+            f"{url}v0.10/operation/endpoint/{self.collection}/ls?path=/bench/{f}" for f in folders
+        ]
+        steps = [
+            ["curl", *ca, "-u", f"{self.client_id}:{self.secret}", "-d",
+             "grant_type=client_credentials", "--data-urlencode", f"scope={scope}",
+             f"{url}v2/oauth2/token"],
+            ["curl", *ca, *auth, f"{url}v0.10/endpoint/{self.collection}"],
+            ["curl", "--cacert", str(self.standin.ca_path), "-sS", "--fail", *auth,
+             "--parallel", *(a for u in listings for a in ("-o", "/dev/null", u))],
+        ]  # fmt: skip
+        return " && ".join([*map(shlex.join, steps), self.cmd_curl_get(workload, folder)])
+
     def cmd_floor(self, workload: Workload, folder: Path) -> str:
         """The least any tool must do against Globus: one token, one collection document,
         one mkdir (requests made with curl, at the model's latencies), then curl's uploads."""
@@ -326,10 +407,13 @@ class Bench:
     ) -> Measure:
         """Run one upload from an empty /bench/ folder (``build`` may pre-create folders);
         with ``new_root`` /bench/ itself does not exist yet (whole-folder publishing)."""
-        for stale in self.root.iterdir():
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-        if not new_root:
-            (self.root / "bench").mkdir()
+        if workload is not None and workload.download:
+            self._serve(workload)
+        else:
+            for stale in self.root.iterdir():
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+            if not new_root:
+                (self.root / "bench").mkdir()
         if workload is not None and workload.premade:
             for rel in workload.files:
                 (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -363,11 +447,30 @@ class Bench:
             wall, cpu, rss, self._service_requests() - before, transfer, data, delta["throttled"]
         )
 
+    def _serve(self, workload: Workload) -> None:
+        """The collection holds exactly the workload's files under /bench/ (linked, not
+        copied), and nothing has been fetched yet."""
+        served = self.root / "bench"
+        if self._served != workload.name:
+            for stale in self.root.iterdir():
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+            source = materialise(workload, self.work / "data")
+            for rel in workload.files:
+                (served / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.link(source / rel, served / rel)
+            self._served = workload.name
+        shutil.rmtree(self.got, ignore_errors=True)
+        self.got.mkdir()
+
     def verify(self, workload: Workload, folder: Path) -> None:
         for rel, size in workload.files.items():
-            stored = self.root / "bench" / rel
+            if workload.download:  # globusput keeps the collection path, curl the relative one
+                got = self.got / "bench" / rel
+                stored = got if got.exists() else self.got / rel
+            else:
+                stored = self.root / "bench" / rel
             if stored.stat().st_size != size or not _same(stored, folder / rel):
-                raise RuntimeError(f"{rel} was not stored intact")
+                raise RuntimeError(f"{rel} did not arrive intact")
 
     def _service_requests(self) -> int:
         return self.standin.count("auth.") + self.standin.count("transfer.")
@@ -389,6 +492,11 @@ def _seconds(text: str) -> float:
 
 
 def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload, Path], str]]:
+    if workload.download:
+        chosen = {"globusput get": bench.cmd_get, "curl + openssl dgst": bench.cmd_curl_get}
+        if workload.far:
+            chosen["floor"] = bench.cmd_get_floor
+        return chosen
     if workload.far:
         return far_contenders(bench, workload)
     chosen: dict[str, Callable[[Workload, Path], str]] = {

@@ -55,9 +55,9 @@ class GitHubActions(CI):
         self._command("::endgroup::")
 
     def annotate_error(self, message: str, file: str | None = None) -> None:
-        props = "title=globusput upload failed"
+        props = "title=globusput failed"
         if file:
-            props = f"file={_escape_property(file)},title=globusput could not upload a file"
+            props = f"file={_escape_property(file)},title=globusput failed on a file"
         self._command(f"::error {props}::{_escape_data(message)}")
 
     def files(self) -> dict[str, str]:

@@ -21,10 +21,14 @@ if TYPE_CHECKING:
     from globusput.settings import Settings
 
 ACCOUNT_COMMANDS = ("login", "logout", "whoami")
+#: Commands that move or check files; ``upload`` needs no name (``globusput PATH...``).
+FILE_COMMANDS = ("upload", "get", "verify")
 
 _EPILOG = """\
 Without client credentials, globusput logs you in as yourself (globusput login|logout|whoami).
 With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environment (CI use).
+The other way round: globusput get REMOTE... LOCAL_FOLDER COLLECTION_ID, and
+globusput verify MANIFEST [COLLECTION_ID] (see globusput get --help, globusput verify --help).
 Patterns: '*', '?', '[...]', '**' (any depth) and '{a,b}'; '!PATTERN' excludes. Exit codes:
 0 done, 1 some file failed, 2 invalid input (nothing sent), 3 authentication or permission.
 """
@@ -55,17 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
     h = _env_help
     add = parser.add_argument
     add(
-        "-c",
-        "--client-config",
-        metavar="FILE",
-        dest="client_config",
-        help=h(
-            'JSON file {"client_id": ..., "client_secret": ...}; otherwise '
-            "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET",
-            "client_config",
-        ),
-    )
-    add(
         "--base-dir",
         metavar="DIR",
         help=h(
@@ -89,35 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
             "upload symlinks pointing outside the working or base folder",
             "follow_external_symlinks",
         ),
-    )
-    add(
-        "--if-no-files-found",
-        choices=["error", "warn", "ignore"],
-        help=h("when a pattern matches nothing (default: error)", "if_no_files_found"),
-    )
-    add(
-        "--concurrency",
-        type=int,
-        metavar="N",
-        help=h("parallel uploads, 1-32 (default: 4)", "concurrency"),
-    )
-    add(
-        "--retries",
-        type=int,
-        metavar="N",
-        help=h("attempts after the first for transient failures (default: 5)", "retries"),
-    )
-    add(
-        "--retry-backoff",
-        type=float,
-        metavar="SECONDS",
-        help=h("base of the exponential backoff between retries (default: 0.5)", "retry_backoff"),
-    )
-    add(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help=h("network read timeout per request (default: 60)", "timeout"),
     )
     add(
         "--overwrite",
@@ -178,7 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
         const=True,
         help=h("resolve and print the plan, upload nothing", "dry_run"),
     )
-    add("--manifest", metavar="FILE", help=h("write a JSON manifest of the run", "manifest"))
     add(
         "--no-mkdir",
         dest="mkdir",
@@ -186,6 +149,59 @@ def build_parser() -> argparse.ArgumentParser:
         const=False,
         help=h("do not create missing remote folders (GLOBUSPUT_MKDIR=false)", "mkdir"),
     )
+    add("--version", action="version", version=f"globusput {__version__}")
+    _add_shared(parser)
+    return parser
+
+
+def _add_shared(parser: argparse.ArgumentParser, manifest: bool = True) -> None:
+    """The options every command that reaches a collection has."""
+    h = _env_help
+    add = parser.add_argument
+    add(
+        "-c",
+        "--client-config",
+        metavar="FILE",
+        dest="client_config",
+        help=h(
+            'JSON file {"client_id": ..., "client_secret": ...}; otherwise '
+            "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET",
+            "client_config",
+        ),
+    )
+    add(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=h("files moved at once, 1-32 (default: 4)", "concurrency"),
+    )
+    add(
+        "--retries",
+        type=int,
+        metavar="N",
+        help=h("attempts after the first for transient failures (default: 5)", "retries"),
+    )
+    add(
+        "--retry-backoff",
+        type=float,
+        metavar="SECONDS",
+        help=h("base of the exponential backoff between retries (default: 0.5)", "retry_backoff"),
+    )
+    add(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=h("network read timeout per request (default: 60)", "timeout"),
+    )
+    add(
+        "--if-no-files-found",
+        choices=["error", "warn", "ignore"],
+        help=h(
+            "when a pattern (or remote path) matches nothing (default: error)", "if_no_files_found"
+        ),
+    )
+    if manifest:
+        add("--manifest", metavar="FILE", help=h("write a JSON manifest of the run", "manifest"))
     add(
         "-n",
         "--no-browser",
@@ -207,8 +223,6 @@ def build_parser() -> argparse.ArgumentParser:
         const=True,
         help=h("only warnings and errors", "quiet"),
     )
-    add("--version", action="version", version=f"globusput {__version__}")
-    return parser
 
 
 def parse_args(argv: Sequence[str]) -> dict[str, Any]:
@@ -222,6 +236,90 @@ def parse_args(argv: Sequence[str]) -> dict[str, Any]:
                 "give PATH... DESTINATION COLLECTION_ID, or none of them to use the environment"
             )
         *values["paths"], values["destination"], values["collection_id"] = positional
+    return values
+
+
+def build_get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="globusput get",
+        usage="globusput get [OPTIONS] REMOTE [REMOTE ...] LOCAL_FOLDER COLLECTION_ID\n"
+        "       globusput get [OPTIONS] --from-manifest MANIFEST LOCAL_FOLDER [COLLECTION_ID]",
+        description="Download files from a Globus collection over HTTPS. Each file lands "
+        "below LOCAL_FOLDER at its whole path on the collection; it appears there only once "
+        "complete (and, with a manifest, once its SHA-256 matched).",
+    )
+    parser.add_argument(
+        "args",
+        nargs="*",
+        metavar="REMOTE... LOCAL_FOLDER COLLECTION_ID",
+        help="files and folders (ending in '/': everything below) on the collection; then "
+        "the local folder; then the collection's UUID [env: GLOBUSPUT_PATHS (one per line), "
+        "GLOBUSPUT_DESTINATION, GLOBUS_COLLECTION_ID]",
+    )
+    parser.add_argument(
+        "--from-manifest",
+        metavar="MANIFEST",
+        help=_env_help(
+            "fetch the files a globusput manifest lists, checking each one's SHA-256",
+            "from_manifest",
+        ),
+    )
+    _add_shared(parser)
+    return parser
+
+
+def build_verify_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="globusput verify",
+        usage="globusput verify [OPTIONS] MANIFEST [COLLECTION_ID]",
+        description="Check that a collection holds every file a globusput manifest lists, at "
+        "its recorded size, and nothing else in those folders: one Transfer listing per "
+        "folder. Exit code 1 when anything is missing, different or extra.",
+    )
+    parser.add_argument(
+        "args",
+        nargs="*",
+        metavar="MANIFEST [COLLECTION_ID]",
+        help="the manifest of an upload (or a get); the collection's UUID if not the "
+        "manifest's [env: GLOBUSPUT_FROM_MANIFEST, GLOBUS_COLLECTION_ID]",
+    )
+    parser.add_argument(
+        "--hash",
+        dest="verify_hash",
+        action="store_const",
+        const=True,
+        help=_env_help("also download every file and compare its SHA-256", "verify_hash"),
+    )
+    _add_shared(parser, manifest=False)
+    return parser
+
+
+def parse_file_command(command: str, argv: Sequence[str]) -> dict[str, Any]:
+    """``get`` and ``verify``: like :func:`parse_args`, with their own positionals."""
+    parser = build_get_parser() if command == "get" else build_verify_parser()
+    namespace = parser.parse_args(argv)
+    values = {k: v for k, v in vars(namespace).items() if v is not None and k != "args"}
+    values["command"] = command
+    positional: list[str] = namespace.args
+    if not positional:
+        return values
+    if command == "verify":
+        if len(positional) > 2:
+            raise ConfigError("give MANIFEST [COLLECTION_ID]")
+        values["from_manifest"], *rest = positional
+    elif "from_manifest" in values:
+        if len(positional) > 2:
+            raise ConfigError("with --from-manifest, give LOCAL_FOLDER [COLLECTION_ID]")
+        values["destination"], *rest = positional
+    else:
+        if len(positional) < 3:
+            raise ConfigError(
+                "give REMOTE... LOCAL_FOLDER COLLECTION_ID, or none of them to use the environment"
+            )
+        *values["paths"], values["destination"], last = positional
+        rest = [last]
+    if rest:
+        values["collection_id"] = rest[0]
     return values
 
 
@@ -260,14 +358,21 @@ def build_account_parser(command: str) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run globusput; returns the exit code (0 ok, 1 failed files, 2 usage, 3 auth)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    command = args[0] if args and args[0] in ACCOUNT_COMMANDS else "upload"
+    named = bool(args) and args[0] in ACCOUNT_COMMANDS + FILE_COMMANDS
+    command = args[0] if named else os.environ.get("GLOBUSPUT_COMMAND", "").strip() or "upload"
+    if named:
+        args = args[1:]
     collections: list[str] = []
     try:
-        if command == "upload":
-            values = parse_args(args)  # --help and --version end here, before heavy imports
-        else:
-            values = vars(build_account_parser(command).parse_args(args[1:]))
+        if command in ("get", "verify"):
+            values = parse_file_command(command, args)
+        elif command in ACCOUNT_COMMANDS:
+            values = vars(build_account_parser(command).parse_args(args))
             collections = values.pop("collections", [])
+        else:
+            # --help and --version end here, before heavy imports; an unknown
+            # GLOBUSPUT_COMMAND is the settings' to report, with the other settings
+            values = parse_args(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -316,9 +421,14 @@ def _mask_credentials(reporter: Reporter) -> None:
 
 def _run(command: str, settings: Settings, reporter: Reporter, collections: list[str]) -> None:
     from globusput import userlogin
+    from globusput.fetch import get, verify
     from globusput.run import upload
 
-    if command == "upload":
+    if command == "get":
+        get(settings, reporter)
+    elif command == "verify":
+        verify(settings, reporter)
+    elif command not in ACCOUNT_COMMANDS:
         upload(settings, reporter)
     elif command == "login":
         userlogin.login_command(settings, reporter, collections)

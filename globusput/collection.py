@@ -232,6 +232,22 @@ class Collection:
         with ThreadPoolExecutor(min(TRANSFER_THREADS, len(folders))) as pool:
             return dict(zip(folders, pool.map(self.listing, folders), strict=True))
 
+    def walk(self, folders: Iterable[str]) -> dict[str, dict[str, RemoteEntry] | None]:
+        """``folders`` and every folder below them, one listing each, a level at a time (the
+        folders of a level are listed together): calls grow with folders, never files."""
+        found: dict[str, dict[str, RemoteEntry] | None] = {}
+        level = list(dict.fromkeys(folders))
+        while level:
+            listed = self.listings(level)
+            found.update(listed)
+            level = [
+                path
+                for folder, entries in listed.items()
+                for name, entry in (entries or {}).items()
+                if not entry.is_file and (path := posixpath.join(folder, name)) not in found
+            ]
+        return found
+
     def _look(self, call: Callable[[], Any], what: str) -> Any:
         """A read-only Transfer call; None when the path is missing or Transfer refuses."""
         import globus_sdk

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 #: field name -> (environment variable, CLI flag); the single source for help and error texts.
 NAMES: dict[str, tuple[str, str | None]] = {
+    "command": ("GLOBUSPUT_COMMAND", "COMMAND"),
     "client_id": ("GLOBUS_CLIENT_ID", None),
     "client_secret": ("GLOBUS_CLIENT_SECRET", None),
     "client_config": ("GLOBUSPUT_CLIENT_CONFIG", "-c/--client-config"),
@@ -31,6 +32,8 @@ NAMES: dict[str, tuple[str, str | None]] = {
     "whole_folder": ("GLOBUSPUT_WHOLE_FOLDER", "--whole-folder"),
     "dry_run": ("GLOBUSPUT_DRY_RUN", "--dry-run"),
     "manifest": ("GLOBUSPUT_MANIFEST", "--manifest"),
+    "from_manifest": ("GLOBUSPUT_FROM_MANIFEST", "--from-manifest"),
+    "verify_hash": ("GLOBUSPUT_VERIFY_HASH", "--hash"),
     "mkdir": ("GLOBUSPUT_MKDIR", "--no-mkdir"),
     "verbose": ("GLOBUSPUT_VERBOSE", "-v/--verbose"),
     "quiet": ("GLOBUSPUT_QUIET", "-q/--quiet"),

@@ -63,6 +63,14 @@ class UploadFailed(GlobusputError):
     """Some files were not uploaded; the others were still attempted."""
 
 
+class FetchFailed(GlobusputError):
+    """Some files were not fetched; the others were still attempted."""
+
+
+class VerifyFailed(GlobusputError):
+    """The collection does not hold a manifest's files as recorded."""
+
+
 class Interrupted(GlobusputError):
     """The run was stopped by a signal; what finished is reported."""
 

@@ -55,6 +55,14 @@ class PlannedUpload:
     def name(self) -> str:
         return posixpath.basename(self.remote_path)
 
+    @property
+    def label(self) -> str:
+        return self.source.path
+
+    @property
+    def size(self) -> int:
+        return self.source.size
+
 
 #: The longest file or folder name (in bytes) that filesystems behind collections take.
 NAME_MAX = 255

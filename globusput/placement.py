@@ -131,7 +131,8 @@ class StagedFolder:
             )
         if state == "created":
             return None
-        found = self._walk()
+        walked = self.collection.walk([self.staging.rstrip("/")])
+        found = {folder: entries or {} for folder, entries in walked.items()}
         extra = sorted(
             posixpath.join(folder, name)
             for folder, entries in found.items()
@@ -153,19 +154,3 @@ class StagedFolder:
             raise type(exc)(
                 f"{exc}; the files are complete in {self.staging}: rerun to publish them"
             ) from None
-
-    def _walk(self) -> dict[str, dict[str, RemoteEntry]]:
-        """Every folder below the staging folder, one listing each (name -> entry), a level
-        at a time."""
-        found: dict[str, dict[str, RemoteEntry]] = {}
-        level = [self.staging.rstrip("/")]
-        while level:
-            listed = {f: entries or {} for f, entries in self.collection.listings(level).items()}
-            found.update(listed)
-            level = [
-                posixpath.join(folder, name)
-                for folder, entries in listed.items()
-                for name, entry in entries.items()
-                if not entry.is_file
-            ]
-        return found

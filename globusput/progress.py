@@ -11,12 +11,24 @@ import shutil
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import Protocol, TextIO
 
 from globusput.inert import shown
 
-if TYPE_CHECKING:
-    from globusput.layout import PlannedUpload
+
+class Moving(Protocol):
+    """A file on its way, up or down."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def label(self) -> str:
+        """How the file is named in progress lines."""
+
+    @property
+    def size(self) -> int | None: ...
+
 
 #: Files at least this large get progress lines in logs (smaller ones finish too soon).
 LOG_MIN_SIZE = 16 << 20
@@ -28,10 +40,10 @@ DELAY = 0.5
 class Progress:
     """No progress display (quiet, or nothing worth showing)."""
 
-    def advance(self, item: PlannedUpload, amount: int) -> None:
+    def advance(self, item: Moving, amount: int) -> None:
         """``amount`` more bytes of ``item`` were sent (negative: a retry starts over)."""
 
-    def done(self, item: PlannedUpload) -> None:
+    def done(self, item: Moving) -> None:
         """``item`` is finished, however it ended."""
 
     def write(self, line: str, stream: TextIO) -> None:
@@ -64,7 +76,7 @@ class TerminalProgress(Progress):
             colour=None if os.environ.get("NO_COLOR") else "green",
         )
 
-    def advance(self, item: PlannedUpload, amount: int) -> None:
+    def advance(self, item: Moving, amount: int) -> None:
         with self._lock:
             self._bar.update(amount)
 
@@ -89,8 +101,8 @@ class LogProgress(Progress):
         self._sent: dict[str, int] = {}
         self._last: dict[str, tuple[int, float]] = {}  #: url -> (last decile, time)
 
-    def advance(self, item: PlannedUpload, amount: int) -> None:
-        size = item.source.size
+    def advance(self, item: Moving, amount: int) -> None:
+        size = item.size or 0
         if size < LOG_MIN_SIZE:
             return
         with self._lock:
@@ -100,13 +112,13 @@ class LogProgress(Progress):
             if decile > last_decile or now - last_time >= LOG_EVERY:
                 self._last[item.url] = (max(decile, last_decile), now)
                 print(
-                    f"progress: {shown(item.source.path)} {sent * 100 // size}% "
+                    f"progress: {shown(item.label)} {sent * 100 // size}% "
                     f"({sent >> 20} of {size >> 20} MiB)",
                     file=self._stream,
                     flush=True,
                 )
 
-    def done(self, item: PlannedUpload) -> None:
+    def done(self, item: Moving) -> None:
         with self._lock:
             self._sent.pop(item.url, None)
             self._last.pop(item.url, None)

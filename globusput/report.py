@@ -135,7 +135,11 @@ class Reporter:
             "bytes": str(sum(o.item.source.size for o in uploaded)),
             "manifest": manifest_path or "",
         }
-        self.ci.finish(outputs, self.scrub(step_summary(outcomes, collection)))
+        self.finish_ci(outputs, step_summary(outcomes, collection))
+
+    def finish_ci(self, outputs: dict[str, str], summary: str) -> None:
+        """The CI system's outputs and job summary, where it has them."""
+        self.ci.finish(outputs, self.scrub(summary))
 
 
 def fit_output(urls: list[str]) -> list[str]:
@@ -157,23 +161,29 @@ def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
         f"Collection `{collection}`\n\n| status | file | size | destination |\n|---|---|---|---|\n"
     )
     rows = []
-    size = len(head.encode())
-    ordered = sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path))
-    for index, o in enumerate(ordered):
+    for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path)):
         if o.status == "failed":
             where = markdown_text(o.error or "")
         else:
             where = f"[{markdown_text(o.item.remote_path)}]({markdown_url(o.item.url)})"
-        row = (
+        rows.append(
             f"| {STATUS_MARK[o.status]} | {markdown_text(o.item.source.path)} | "
             f"{human_size(o.item.source.size)} | {where} |\n"
         )
+    return cut_table(head, rows)
+
+
+def cut_table(head: str, rows: Sequence[str]) -> str:
+    """``head`` and as many ``rows`` as GitHub's summary limit allows, saying what was left."""
+    kept: list[str] = []
+    size = len(head.encode())
+    for index, row in enumerate(rows):
         if size + len(row.encode()) > SUMMARY_LIMIT - 200:
-            rows.append(f"\n{len(ordered) - index} more files are not listed; see the manifest.\n")
+            kept.append(f"\n{len(rows) - index} more files are not listed; see the manifest.\n")
             break
-        rows.append(row)
+        kept.append(row)
         size += len(row.encode())
-    return head + "".join(rows) + "\n"
+    return head + "".join(kept) + "\n"
 
 
 def tally(outcomes: Sequence[Outcome]) -> dict[str, int]:

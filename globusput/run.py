@@ -9,10 +9,15 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from globusput.batch import Batch, keep_stored, stored_entry
+from globusput.connection import (
+    check_credential_pair,
+    check_outputs,
+    connect,
+    data_tls_verify,
+)
 from globusput.errors import (
     EXIT_AUTH,
     EXIT_FAILED,
@@ -37,7 +42,7 @@ from globusput.layout import (
 )
 from globusput.placement import Placement, StagedFolder, rename_threshold
 from globusput.progress import make_progress
-from globusput.report import Reporter, check_writable, manifest, write_json
+from globusput.report import Reporter, manifest, write_json
 from globusput.selection import LocalFile, refuse_credentials, scale_advice, select_files
 from globusput.session import make_session
 from globusput.settings import Settings, group_or_world_readable
@@ -46,11 +51,6 @@ from globusput.upload import Outcome, Uploader
 if TYPE_CHECKING:
     from globusput.auth import DataAuthorizer
     from globusput.collection import Collection, CollectionInfo
-
-_HALF_CREDENTIALS = (
-    "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET go together: set both (a Globus confidential "
-    "client), or neither to log in as yourself"
-)
 
 
 def upload(settings: Settings, reporter: Reporter) -> None:
@@ -61,15 +61,14 @@ def upload(settings: Settings, reporter: Reporter) -> None:
         reporter.add_secret(settings.client_secret.get_secret_value())
     if settings.client_config is not None and group_or_world_readable(settings.client_config):
         reporter.warn(f"{settings.client_config} is readable by other users: chmod 600 it")
-    _check_outputs(settings, reporter)
+    check_outputs(settings, reporter)
     files = _select(settings, reporter)
     destination = parse_destination(settings.destination)
     offline_plan = plan_uploads(files, destination, "")  # collisions etc. fail here, offline
     if settings.whole_folder:
         staging_folder(destination)  # a folder destination below / is needed
     tls = data_tls_verify(settings, reporter)
-    if (settings.client_id is None) != (settings.client_secret is None):
-        raise ConfigError(_HALF_CREDENTIALS)
+    check_credential_pair(settings)
     if settings.dry_run and not settings.has_client_credentials:
         _local_plan(settings, reporter, offline_plan)
         return
@@ -94,32 +93,8 @@ def _upload_online(
         _finish(settings, reporter, str(settings.collection_id), [], 0.0)
         return
 
-    from globusput.auth import ClientCredentials, Credentials
-    from globusput.collection import Collection
-    from globusput.pacing import TransferPacing
-    from globusput.userlogin import PersonLogin
-
-    pacing = TransferPacing(log=reporter.debug)
-    credentials: Credentials
-    if settings.has_client_credentials:
-        credentials = ClientCredentials(settings, reporter.add_secret, reporter.debug)
-    else:
-        credentials = PersonLogin(settings, reporter)
-    try:
-        transfer = credentials.transfer_client(pacing)
-        collection = Collection(
-            transfer,
-            settings.collection_id,
-            credentials.identity,
-            reporter.warn,
-            credentials.consent,
-        )
-        info = collection.info()
-        data = credentials.for_collection(info)
-        reporter.debug(f"collection {info.display_name} ({info.entity_type}) at {info.base_url}")
+    with connect(settings, reporter) as (collection, info, data):
         _upload_to(settings, reporter, files, destination, tls, data, collection, info)
-    finally:
-        reporter.debug(pacing.describe())
 
 
 def _upload_to(
@@ -280,15 +255,6 @@ def _select(settings: Settings, reporter: Reporter) -> list[LocalFile]:
     return selection.files
 
 
-def _check_outputs(settings: Settings, reporter: Reporter) -> None:
-    """Every file the run will write is writable: found now, not after the uploads."""
-    targets = {"manifest (--manifest)": settings.manifest} if settings.manifest else {}
-    targets.update({name: Path(path) for name, path in reporter.ci.files().items()})
-    problems = [check_writable(path, what) for what, path in targets.items()]
-    if any(problems):
-        raise ConfigError("; ".join(p for p in problems if p))
-
-
 def _credential_files(settings: Settings) -> dict[str, str]:
     """globusput's own credential files, by real path."""
     from globusput.userlogin import token_file
@@ -302,28 +268,6 @@ def _credential_files(settings: Settings) -> dict[str, str]:
 def _secrets(settings: Settings) -> list[str]:
     secret = settings.client_secret
     return [secret.get_secret_value()] if secret is not None else []
-
-
-def data_tls_verify(settings: Settings, reporter: Reporter) -> bool | str:
-    """The SDK's trust (GLOBUS_SDK_VERIFY_SSL) for data too; never off without a loud flag."""
-    from globus_sdk.config import get_ssl_verify
-
-    try:
-        verify = get_ssl_verify()
-    except ValueError as exc:
-        raise ConfigError(f"GLOBUS_SDK_VERIFY_SSL: {exc}") from None
-    if verify is False:
-        if not settings.insecure_skip_tls_verify:
-            raise ConfigError(
-                "GLOBUS_SDK_VERIFY_SSL turns TLS verification off, which would let anyone "
-                "between here and the collection take the token: point it at a CA bundle "
-                "instead, or set GLOBUSPUT_INSECURE_SKIP_TLS_VERIFY=true if you accept that"
-            )
-        reporter.warn("TLS VERIFICATION IS OFF for uploads: the token can be intercepted")
-        import urllib3
-
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    return verify
 
 
 def _refuse_folder_as_file(destination: Destination, collection: Collection) -> None:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         case_sensitive=True,
     )
 
+    #: what the run does: upload PATHs to DESTINATION, get remote PATHs into the local
+    #: folder DESTINATION, or verify that the collection holds a manifest's files
+    command: Literal["upload", "get", "verify"] = Field("upload", validation_alias=_env("command"))
     client_id: uuid.UUID | None = Field(None, validation_alias=_env("client_id"))
     client_secret: SecretStr | None = Field(None, validation_alias=_env("client_secret"))
     client_config: Path | None = Field(None, validation_alias=_env("client_config"))
@@ -75,6 +78,8 @@ class Settings(BaseSettings):
     whole_folder: bool = Field(False, validation_alias=_env("whole_folder"))
     dry_run: bool = Field(False, validation_alias=_env("dry_run"))
     manifest: Path | None = Field(None, validation_alias=_env("manifest"))
+    from_manifest: Path | None = Field(None, validation_alias=_env("from_manifest"))
+    verify_hash: bool = Field(False, validation_alias=_env("verify_hash"))
     mkdir: bool = Field(True, validation_alias=_env("mkdir"))
     verbose: bool = Field(False, validation_alias=_env("verbose"))
     quiet: bool = Field(False, validation_alias=_env("quiet"))
@@ -141,6 +146,27 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError([f"{_label(name)}: is required for an upload" for name in missing])
+
+    def require_get_target(self) -> None:
+        """Remote paths or a manifest, and the local folder; the collection may come from the
+        manifest."""
+        problems = []
+        if not self.paths and self.from_manifest is None:
+            problems.append(
+                f"{_label('paths')}: give the files or folders to get, or {_label('from_manifest')}"
+            )
+        if self.paths and self.from_manifest is not None:
+            problems.append(f"{_label('from_manifest')}: give remote paths or a manifest, not both")
+        if not self.destination:
+            problems.append(f"{_label('destination')}: is required for a get (the local folder)")
+        if self.collection_id is None and self.from_manifest is None:
+            problems.append(f"{_label('collection_id')}: is required for a get")
+        if problems:
+            raise SettingsError(problems)
+
+    def require_verify_target(self) -> None:
+        if self.from_manifest is None:
+            raise SettingsError([f"{_label('from_manifest')}: is required to verify"])
 
 
 def read_client_config(path: Path) -> tuple[uuid.UUID, str]:

@@ -12,16 +12,12 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import posixpath
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 import requests
-from urllib3.exceptions import MaxRetryError
-from urllib3.util import Retry
 
 from globusput.answers import (
     FOLDER_HINTS,
@@ -32,21 +28,19 @@ from globusput.answers import (
     judge,
 )
 from globusput.body import Cancelled, FileChanged, HashingReader
+from globusput.channel import Channel
 from globusput.errors import AuthError, GlobusputError
 from globusput.layout import PlannedUpload, url_for
 from globusput.placement import Placement, PlacementFailed
 from globusput.session import BLOCK_SIZE
 
 if TYPE_CHECKING:
-    from globusput.auth import DataAuthorizer
     from globusput.collection import Collection
-    from globusput.progress import Progress
 
 Status = Literal["uploaded", "skipped", "failed", "planned"]
 
 #: Local and server clocks may differ this much when judging a stored copy's age.
 CLOCK_SLACK = 60.0
-MAX_RETRY_AFTER = 300.0
 #: Up to this size a file's own PUT finds out whether its folder exists; bigger files ask
 #: Transfer first rather than send megabytes into a folder that may not be there.
 PROBE_LIMIT = 4 << 20
@@ -84,38 +78,14 @@ class FolderPending(Exception):
         self.failure = failure if isinstance(failure, Permanent) else None
 
 
-class Uploader:
+class Uploader(Channel):
     """Uploads one planned file at a time; safe to call from many threads at once."""
 
-    def __init__(
-        self,
-        *,
-        session: requests.Session,
-        authorizer: DataAuthorizer,
-        identity: str,
-        verify_tls: bool | str,
-        retries: int,
-        backoff: float,
-        timeout: float,
-        placement: Placement,
-        make_folders: bool,
-        cancel: threading.Event,
-        debug: Callable[[str], None],
-        progress: Progress,
-    ) -> None:
-        self.session = session
-        self.authorizer = authorizer
-        self.identity = identity
-        self.verify_tls = verify_tls
-        self.retries = retries
-        self.backoff = backoff
-        self.timeout = (min(10.0, timeout), timeout)
+    def __init__(self, *, placement: Placement, make_folders: bool, **channel: Any) -> None:
+        super().__init__(**channel)
         self.placement = placement
         self.collection: Collection = placement.collection
         self.make_folders = make_folders
-        self.cancel = cancel
-        self.debug = debug
-        self.progress = progress
         self._file_not_folder: dict[str, bool] = {}
 
     # -- one file ---------------------------------------------------------------------------
@@ -191,13 +161,7 @@ class Uploader:
         check_size: bool,
         may_defer: bool,
     ) -> tuple[str, int]:
-        retry = Retry(
-            total=self.retries,
-            backoff_factor=self.backoff,
-            backoff_max=30.0,
-            backoff_jitter=self.backoff,
-            respect_retry_after_header=True,
-        )
+        retry = self.retry_policy()
         renewed = folder_checked = False
         attempts = 0
         while True:
@@ -230,23 +194,8 @@ class Uploader:
                     raise Cancelled from None
                 if exc.unknown_outcome and self._stored_already(item, url, started):
                     return sha256_of(item.source.path), attempts
-                try:
-                    retry = retry.increment(
-                        method="PUT",
-                        url=url,
-                        response=exc.response.raw if exc.response is not None else None,
-                        error=None if exc.response is not None else exc,
-                    )
-                except MaxRetryError:
-                    raise Permanent(f"{exc} (gave up after {attempts} attempts)") from None
-                delay = retry.get_backoff_time()
-                if exc.response is not None:
-                    delay = max(
-                        delay, min(MAX_RETRY_AFTER, retry.get_retry_after(exc.response.raw) or 0.0)
-                    )
-                self.debug(f"{item.source.path}: {exc}; attempt {attempts + 1} in {delay:.1f}s")
-                if self.cancel.wait(delay):
-                    raise Cancelled from None
+                note = f"{item.source.path}: attempt {attempts + 1}"
+                retry = self.pause(retry, exc, "PUT", url, note)
 
     def _made_missing_folder(self, item: PlannedUpload) -> bool:
         """After an answer that may mean "no such folder": True if this run had to make it

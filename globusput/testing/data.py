@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import time
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
@@ -80,19 +81,20 @@ class DataHandler(Handler):
             path=cpath,
             authorized="Authorization" in self.headers,
             collection=self.collection.id,
+            range=self.headers.get("Range"),
         )
         self.standin.wait_latency("data")
         fault = self.standin.take_fault(route, cpath)
         if fault is not None and fault.kind == "expire":
             self.standin.expire_tokens()
             fault = None
-        if fault is not None and fault.kind == "reset":
+        if fault is not None and fault.kind == "reset" and self.command != "GET":
             if self.command == "PUT":
                 self._store(cpath, limit=fault.after_bytes)
             self.reset_connection()
         if not self._authorized(cpath):
             return
-        if fault is not None and fault.kind not in ("delay", "slow", "truncate"):
+        if fault is not None and fault.kind not in ("delay", "slow", "truncate", "reset"):
             self._fault(fault)
             return
         try:
@@ -115,7 +117,7 @@ class DataHandler(Handler):
             target.unlink()
             self.send(204)
         else:
-            self._get(target)
+            self._get(target, fault)
 
     def _authorized(self, cpath: str) -> bool:
         """Redirect to login without a token; 401/403 for tokens that do not fit."""
@@ -200,7 +202,7 @@ class DataHandler(Handler):
                 if rate:
                     time.sleep(len(chunk) / rate)
 
-    def _get(self, target: Path) -> None:
+    def _get(self, target: Path, fault: Fault | None) -> None:
         if not target.is_file():
             self.send(404, b"Not Found" if self.command == "GET" else b"", "text/plain")
             return
@@ -209,7 +211,9 @@ class DataHandler(Handler):
             "Last-Modified": email.utils.formatdate(info.st_mtime, usegmt=True),
             "Accept-Ranges": "bytes",
         }
-        data = b"" if self.command == "HEAD" else target.read_bytes()
+        if self.command == "GET":
+            self._send_file(target, info.st_size, headers, fault)
+            return
         if self.command == "HEAD":
             if not self.collection.head_last_modified:
                 del headers["Last-Modified"]
@@ -221,5 +225,59 @@ class DataHandler(Handler):
             else:
                 self.close_connection = True  # no length: the end of the answer is the close
             self.end_headers()
-            return
-        self.send(200, data, "application/octet-stream", headers)
+
+    def _send_file(
+        self, target: Path, size: int, headers: dict[str, str], fault: Fault | None
+    ) -> None:
+        """200, or 206 for one ``bytes=START-[END]`` range (416 past the end, and for suffix
+        ranges ``bytes=-N``, as observed); streamed. Faults: ``reset`` sends ``after_bytes`` of
+        the body then resets, ``truncate`` closes cleanly after them (the length promised more),
+        ``slow`` sends at ``rate`` bytes per second."""
+        start, end = 0, size - 1
+        wanted = self.headers.get("Range") if self.collection.honours_range else None
+        status = 200
+        if wanted is not None:
+            found = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted.strip())
+            if found is None or int(found[1]) >= size:
+                self.send(416, b"", headers={"Content-Range": f"bytes */{size}"})
+                return
+            start = int(found[1])
+            end = min(int(found[2]), size - 1) if found[2] else size - 1
+            if end < start:
+                self.send(416, b"", headers={"Content-Range": f"bytes */{size}"})
+                return
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        self.send_response(status)
+        headers.update({"Content-Type": "application/octet-stream"})
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        cut = (
+            fault.after_bytes if fault is not None and fault.kind in ("reset", "truncate") else None
+        )
+        rate = fault.rate if fault is not None and fault.kind == "slow" else 0
+        remaining, sent = end - start + 1, 0
+        with open(target, "rb") as source:
+            source.seek(start)
+            while remaining > 0:
+                block = min(remaining, min(1 << 20, rate) if rate else 1 << 16)
+                if cut is not None:
+                    block = min(block, cut - sent)
+                    if block <= 0:
+                        break
+                chunk = source.read(block)
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                sent += len(chunk)
+                remaining -= len(chunk)
+                if rate:
+                    time.sleep(len(chunk) / rate)
+        self.standin.record("sent.GET", bytes=sent, start=start)  # not a request: counted apart
+        if cut is not None and remaining > 0:
+            self.wfile.flush()
+            if fault is not None and fault.kind == "reset":
+                self.reset_connection()
+            self.close_connection = True

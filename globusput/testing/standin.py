@@ -91,6 +91,9 @@ class Collection:
     #: the answer to a PUT into a missing folder or onto a folder: undocumented, so tests try
     #: every plausible one (WebDAV's 409, 404, 405, 403, 500)
     missing_folder_status: int = 409
+    #: whether a GET honours ``Range`` (observed on GCS; a server or proxy may send the whole
+    #: file instead, as HTTP allows)
+    honours_range: bool = True
     #: whether a HEAD answer carries these headers (GCS's are undocumented)
     head_content_length: bool = True
     head_last_modified: bool = True
@@ -203,7 +206,9 @@ class Fault:
     """A scripted misbehaviour applied to matching requests.
 
     kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``),
-    ``reset`` (read ``after_bytes`` of the body, then RST), ``html`` (200 with a step-up page,
+    ``reset`` (read ``after_bytes`` of the body, then RST; on a GET: send ``after_bytes`` of
+    the file, then RST), ``truncate`` on a GET (send ``after_bytes``, then close: the promised
+    length never comes), ``html`` (200 with a step-up page,
     nothing stored), ``endpoint_error`` (404 with a GCS Manager Internal Error body: ``body`` picks
     its shape, which is unrecorded: ``json`` code and message, ``code`` JSON naming only
     ``ENDPOINT_ERROR``, ``text`` the message as plain text),

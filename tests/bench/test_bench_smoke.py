@@ -37,6 +37,8 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
             "10 files",
             "--only",
             "far: 1 file",
+            "--only",
+            "far: get",
             "--out",
             str(tmp_path),
         ],
@@ -73,3 +75,7 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
         assert verdict == ("yes" if float(mine) <= limit else "no"), row
     for contender in ("| globusput --atomic |", "| floor |", "| curl (folders made beforehand) |"):
         assert contender in report
+    # downloads: every file arrived intact (the run checks), in one listing per folder
+    listing = "| far: get 40 files, 4 folders: one listing per folder, nothing else but the"
+    (row,) = [line for line in report.splitlines() if line.startswith(listing)]
+    assert row.endswith("| 6 (endpoint 1, ls 5) for 4 folders | yes |"), row

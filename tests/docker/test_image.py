@@ -168,6 +168,43 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
     assert sorted(p.name for p in setup.workspace.rglob("*")) == before  # nothing written
 
 
+def test_github_action_gets_and_verifies(setup: Setup, image: str, tmp_path: Path) -> None:
+    """The same action with ``command: verify`` and ``command: get``, after an upload that
+    wrote a manifest: the release job's check, and a later job fetching the artifacts."""
+    files = tmp_path / "file_commands"
+    files.mkdir()
+    credentials = {
+        "client-id": setup.client_id,
+        "client-secret": setup.secret,
+        "collection-id": setup.collection.id,
+    }
+
+    def step(inputs: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        output = files / f"set_output_{uuid.uuid4()}"
+        output.touch()
+        env = _runner_env({**credentials, **inputs})
+        env.update(setup.base_env())
+        env.update({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": f"/f/{output.name}"})
+        proc = _run_action(setup, image, env, "-v", f"{files}:/f")
+        return proc, read_outputs(output)
+
+    proc, _ = step({"destination": "/rel/", "path": "dist/**/*.whl", "manifest": "m.json"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc, outputs = step({"command": "verify", "from-manifest": "m.json", "verify-hash": "true"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (outputs["missing"], outputs["different"], outputs["extra"]) == ("[]", "[]", "[]")
+    proc, outputs = step({"command": "get", "path": "/rel/\n", "destination": "got"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (setup.workspace / "got/rel/pkg-1.0-py3-none-any.whl").read_bytes() == b"wheel"
+    assert (setup.workspace / "got/rel/sub/pkg_ext-1.0.whl").read_bytes() == b"ext wheel"
+    assert outputs["count"] == "2" and "got/rel/sub/pkg_ext-1.0.whl" in outputs["fetched"]
+    (setup.collection.root / "rel/pkg-1.0-py3-none-any.whl").unlink()
+    proc, outputs = step({"command": "verify", "from-manifest": "m.json"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert json.loads(outputs["missing"]) == ["/rel/pkg-1.0-py3-none-any.whl"]
+    assert "::error title=globusput failed::missing /rel/pkg-1.0-py3-none-any.whl" in proc.stdout
+
+
 def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
     setup.standin.add_fault("status", status=403, path="*pkg-1.0*", times=99)
     env = _runner_env(
@@ -202,7 +239,11 @@ def test_as_a_gitlab_ci_image(setup: Setup, image: str) -> None:
         "GLOBUS_CLIENT_SECRET": setup.secret,
         "GLOBUS_COLLECTION_ID": setup.collection.id,
     }
-    script = 'cd /builds/group/project && globusput "dist/*.whl" /gitlab/ "$GLOBUS_COLLECTION_ID"'
+    script = (
+        "cd /builds/group/project"
+        ' && globusput --manifest m.json "dist/*.whl" /gitlab/ "$GLOBUS_COLLECTION_ID"'
+        " && globusput verify m.json && globusput get --from-manifest m.json got"
+    )
     proc = setup.docker(
         "run",
         "--rm",
@@ -220,6 +261,8 @@ def test_as_a_gitlab_ci_image(setup: Setup, image: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert setup.tree() == {"/gitlab/pkg-1.0-py3-none-any.whl": b"wheel"}
     assert "\x1b[0Ksection_start:" in proc.stdout and "\x1b[0Ksection_end:" in proc.stdout
+    assert "1 of 1 files as recorded (same size)" in proc.stdout
+    assert (setup.workspace / "got/gitlab/pkg-1.0-py3-none-any.whl").read_bytes() == b"wheel"
 
 
 def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
@@ -256,10 +299,13 @@ def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
             "sh",
             "-c",
             f"globusput --manifest /tmp/m.json 'dist/**/*.whl' /jenkins/ "
-            f"{setup.collection.id} && id -u",
+            f"{setup.collection.id} && globusput verify --hash /tmp/m.json"
+            " && globusput get --from-manifest /tmp/m.json /tmp/got"
+            " && cat /tmp/got/jenkins/sub/pkg_ext-1.0.whl && echo && id -u",
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert proc.stdout.strip().splitlines()[-1] == "1234"
+        assert proc.stdout.strip().splitlines()[-2:] == ["ext wheel", "1234"]
+        assert "2 of 2 files as recorded (same size and SHA-256)" in proc.stdout
         assert setup.tree() == {
             "/jenkins/pkg-1.0-py3-none-any.whl": b"wheel",
             "/jenkins/sub/pkg_ext-1.0.whl": b"ext wheel",

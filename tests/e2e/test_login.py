@@ -413,3 +413,14 @@ def test_the_demo_standin_lets_a_person_log_in_as_the_readme_says(tmp_path: Path
     assert proc.wait(timeout=60) == 0, output
     assert answered == 1, output
     assert "#   /me/notes.txt (1 bytes)" in output
+
+
+def test_a_person_gets_and_verifies_with_the_stored_login(user: Runner) -> None:
+    paste_login(user, "--manifest", "m.json", "a.txt", "/me/", user.collection_id)
+    user.standin.counts.clear()
+    result = as_user(user, "get", "/me/a.txt", "back", user.collection_id)
+    assert result.returncode == 0, result.output
+    assert (user.workspace / "back/me/a.txt").read_bytes() == b"a"
+    result = as_user(user, "verify", "--hash", "m.json")
+    assert result.returncode == 0, result.output
+    assert user.standin.counts["auth.authorize"] == 0 and user.standin.counts["data.GET"] == 2

@@ -45,3 +45,54 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert caught.value.code == 0
     assert capsys.readouterr().out.startswith("globusput ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["get", "/a/", "/b.txt", "out", "cid"],
+            {"paths": ["/a/", "/b.txt"], "destination": "out", "collection_id": "cid"},
+        ),
+        (
+            ["get", "--from-manifest", "m.json", "out"],
+            {"from_manifest": "m.json", "destination": "out"},
+        ),
+        (
+            ["get", "--from-manifest", "m.json", "out", "cid"],
+            {"from_manifest": "m.json", "destination": "out", "collection_id": "cid"},
+        ),
+        (["verify", "--hash", "m.json"], {"from_manifest": "m.json", "verify_hash": True}),
+        (["verify", "m.json", "cid"], {"from_manifest": "m.json", "collection_id": "cid"}),
+        (["get"], {}),  # everything from the environment
+    ],
+)
+def test_get_and_verify_positionals(argv: list[str], expected: dict[str, object]) -> None:
+    from globusput.cli import parse_file_command
+
+    assert parse_file_command(argv[0], argv[1:]) == {**expected, "command": argv[0]}
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["get", "/a", "out"], "REMOTE... LOCAL_FOLDER COLLECTION_ID"),
+        (["get", "--from-manifest", "m", "a", "b", "c"], "LOCAL_FOLDER [COLLECTION_ID]"),
+        (["verify", "m", "c", "x"], "MANIFEST [COLLECTION_ID]"),
+    ],
+)
+def test_get_and_verify_usage_errors(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_the_environment_names_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GLOBUSPUT_COMMAND", "download")
+    monkeypatch.delenv("GLOBUS_CLIENT_ID", raising=False)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get' or 'verify'" in err

@@ -1,0 +1,262 @@
+"""Moving bytes down: one file's streamed, hashed GET, resumed where a broken attempt stopped.
+
+The file grows under a hidden temporary name beside its final one and is moved into place only
+when it is whole: the size Transfer listed (or the server's length) reached, and the SHA-256 a
+manifest recorded matched. A broken answer is asked again from the first missing byte
+(``Range``); a server that does not honour the range is read again from the start. Memory stays
+flat: blocks go from the socket to the file and the hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Literal
+
+import requests
+
+from globusput.answers import (
+    TRANSIENT_STATUSES,
+    Permanent,
+    Retryable,
+    Unauthorized,
+    describe,
+    endpoint_error,
+)
+from globusput.body import Cancelled
+from globusput.channel import Channel
+from globusput.errors import AuthError, GlobusputError
+from globusput.fetchplan import PlannedDownload
+from globusput.layout import hidden_sibling
+
+if TYPE_CHECKING:
+    pass
+
+Status = Literal["fetched", "checked", "failed"]
+#: Reads from the socket: a broken answer loses at most one (urllib3 keeps a partial read).
+READ_SIZE = 256 << 10
+
+
+@dataclass
+class Fetched:
+    item: PlannedDownload
+    status: Status
+    sha256: str | None = None
+    size: int = 0
+    error: str | None = None
+    auth_failure: bool = False
+    mismatch: bool = False  #: the copy's SHA-256 is not the recorded one
+
+
+class Mismatch(Permanent):
+    """The bytes arrived, but they are not the file a manifest describes."""
+
+
+class _Restart(Exception):
+    """The server sent the whole file, not the range asked for: start the copy again."""
+
+
+class Downloader(Channel):
+    """Fetches one planned file at a time; safe to call from many threads at once."""
+
+    def fetch(self, item: PlannedDownload, keep: bool = True) -> Fetched:
+        """Download ``item`` to its local path; with ``keep`` False only hash what the server
+        holds (``verify --hash``), writing nothing."""
+        try:
+            if keep:
+                sha256, size = self._to_file(item)
+            else:
+                sha256, size = self._get(item, None)
+            outcome = Fetched(item, "fetched" if keep else "checked", sha256, size)
+        except Permanent as exc:
+            outcome = Fetched(item, "failed", error=str(exc), auth_failure=exc.auth)
+            outcome.mismatch = isinstance(exc, Mismatch)
+        except AuthError as exc:
+            outcome = Fetched(item, "failed", error=str(exc), auth_failure=True)
+        except Cancelled:
+            outcome = Fetched(item, "failed", error="cancelled")
+        except GlobusputError as exc:
+            outcome = Fetched(item, "failed", error=str(exc))
+        except OSError as exc:
+            reason = exc.strerror or exc
+            outcome = Fetched(item, "failed", error=f"cannot write {item.local}: {reason}")
+        self.progress.done(item)
+        return outcome
+
+    def _to_file(self, item: PlannedDownload) -> tuple[str, int]:
+        item.local.parent.mkdir(parents=True, exist_ok=True)
+        if item.local.is_dir():
+            raise Permanent(f"{item.local} is a folder: remove it or fetch into another folder")
+        temp = item.local.with_name(
+            hidden_sibling(item.local.name, f".globusput-{os.urandom(4).hex()}.part")
+        )
+        try:
+            with open(temp, "w+b") as out:
+                sha256, size = self._get(item, out)
+            if item.modified is not None:
+                os.utime(temp, (item.modified, item.modified))
+            os.replace(temp, item.local)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        return sha256, size
+
+    def _get(self, item: PlannedDownload, out: IO[bytes] | None) -> tuple[str, int]:
+        """Attempts until the whole file is here; the hash runs over the bytes in order,
+        across resumed attempts. A recorded SHA-256 that does not match after a resumed copy
+        earns one fresh copy from the start (the file may have changed between attempts)."""
+        retry = self.retry_policy()
+        copy = _Copy(out)
+        renewed = fresh_copy = False
+        while True:
+            if self.cancel.is_set():
+                raise Cancelled
+            try:
+                self._attempt(item, copy)
+            except _Restart:
+                self.progress.advance(item, -copy.received)
+                copy.restart()
+                continue
+            except Unauthorized as exc:
+                if not renewed and self.authorizer.renew(exc.generation, exc.status):
+                    renewed = True
+                    continue
+                raise exc.final from None
+            except Retryable as exc:
+                note = f"{item.path}: again from byte {copy.received}"
+                retry = self.pause(retry, exc, "GET", item.url, note)
+                continue
+            sha256 = copy.digest.hexdigest()
+            if item.sha256 is None or sha256 == item.sha256:
+                return sha256, copy.received
+            if not copy.resumed or fresh_copy:
+                raise Mismatch(
+                    f"SHA-256 of the copy is {sha256}, the manifest recorded {item.sha256}: "
+                    "the file on the collection is not the one the manifest describes"
+                )
+            fresh_copy = True
+            self.debug(f"{item.path}: SHA-256 differs after a resumed copy; from the start")
+            self.progress.advance(item, -copy.received)
+            copy.restart()
+
+    def _attempt(self, item: PlannedDownload, copy: _Copy) -> None:
+        """One GET, from the first byte not yet held."""
+        header, generation = self.authorizer.header()
+        headers = {"Authorization": header}
+        if copy.received:
+            headers["Range"] = f"bytes={copy.received}-"
+        try:
+            response = self.session.get(
+                item.url,
+                headers=headers,
+                allow_redirects=False,  # a redirect leads to a login page, and takes the token
+                timeout=self.timeout,
+                verify=self.verify_tls,
+                stream=True,
+            )
+        except requests.RequestException as exc:
+            raise Retryable(describe(exc)) from None
+        with response:
+            total = self._judge(item, response, generation)
+            first = _first_byte(response)
+            if copy.received and first != copy.received:
+                if first != 0:
+                    raise _Restart  # another part than asked: ask for the whole file
+                self.progress.advance(item, -copy.received)  # the whole file came instead:
+                copy.restart()  # the copy starts over with it
+            copy.resumed = copy.resumed or response.status_code == 206
+            try:
+                for block in response.iter_content(READ_SIZE):
+                    if self.cancel.is_set():
+                        raise Cancelled
+                    copy.add(block)
+                    self.progress.advance(item, len(block))
+            except requests.RequestException as exc:
+                raise Retryable(describe(exc)) from None
+        if total is not None and copy.received != total:
+            if copy.received > total:
+                raise _Restart
+            raise Retryable(f"the answer ended after {copy.received} of {total} bytes")
+
+    def _judge(
+        self, item: PlannedDownload, response: requests.Response, generation: int
+    ) -> int | None:
+        """The file's full size when the answer carries it, or raise what the answer means."""
+        status = response.status_code
+        if status in (200, 206):
+            total = _full_size(response)
+            expected = item.size if item.size is not None else total
+            html = "html" in response.headers.get("Content-Type", "").lower()
+            if status == 200 and html and total != expected:  # the body is not read to tell
+                raise Permanent(
+                    "the server answered with an HTML page instead of the file: the collection "
+                    "wants an interactive (step-up) login; use an identity that satisfies its "
+                    "authentication policy",
+                    auth=True,
+                )
+            if item.size is not None and total is not None and total != item.size:
+                self.debug(f"{item.path}: {total} bytes now, {item.size} when listed")
+            return total
+        response.content  # noqa: B018  (a short error body; read so the connection is reused)
+        if status == 416:
+            raise _Restart  # the part held is not a prefix of the file any more
+        if 300 <= status < 400:
+            raise Permanent(
+                f"redirected ({status}) to a login page: the collection did not accept the token "
+                f"for {self.identity}; check that the collection id is right and that identity "
+                "has access",
+                auth=True,
+            )
+        if status in (401, 403):
+            final = Permanent(
+                f"permission denied ({status}): {self.identity} needs read access to "
+                f"{item.folder}/ on the collection",
+                auth=True,
+                status=status,
+            )
+            raise Unauthorized(generation, final)
+        if status in TRANSIENT_STATUSES or (status == 404 and endpoint_error(response)):
+            raise Retryable(f"server answered {status}", response=response)
+        if status == 404:
+            raise Permanent(f"{item.path} is not on the collection (404)")
+        raise Permanent(f"the server answered {status} {response.reason}")
+
+
+class _Copy:
+    """What one file's attempts have gathered so far: bytes held, their hash, where they go."""
+
+    def __init__(self, out: IO[bytes] | None) -> None:
+        self.out = out
+        self.restart()
+
+    def restart(self) -> None:
+        self.digest = hashlib.sha256()
+        self.received = 0
+        self.resumed = False  #: some bytes came from a range request
+        if self.out is not None:
+            self.out.seek(0)
+            self.out.truncate()
+
+    def add(self, block: bytes) -> None:
+        if self.out is not None:
+            self.out.write(block)
+        self.digest.update(block)
+        self.received += len(block)
+
+
+def _first_byte(response: requests.Response) -> int:
+    if response.status_code != 206:
+        return 0
+    first = response.headers.get("Content-Range", "").removeprefix("bytes ").partition("-")[0]
+    return int(first) if first.isdigit() else -1
+
+
+def _full_size(response: requests.Response) -> int | None:
+    """The whole file's size: from ``Content-Range`` on a 206, ``Content-Length`` on a 200."""
+    if response.status_code == 206:
+        total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None

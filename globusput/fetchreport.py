@@ -1,0 +1,149 @@
+"""What ``get`` and ``verify`` tell people and machines: lines, manifest, CI outputs, summary.
+
+The same rules as an upload's report: names are data (made inert before they are printed or
+put in Markdown), outputs stay within GitHub's limits, and the manifest lists everything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from globusput.download import Fetched
+from globusput.fetchplan import Verdict
+from globusput.inert import markdown_text, shown
+from globusput.report import Reporter, cut_table, fit_output, human_size
+
+MARK = {"fetched": "✅ fetched", "checked": "✅ same SHA-256", "failed": "❌ failed"}
+
+
+def fetched_line(reporter: Reporter, outcome: Fetched) -> None:
+    item = outcome.item
+    if outcome.status == "failed":
+        reporter.error(f"{shown(item.path)}: {shown(outcome.error or '')}")
+    elif outcome.status == "fetched":
+        size = human_size(outcome.size)
+        reporter.info(f"fetched {shown(item.path)} -> {shown(str(item.local))} ({size})")
+    else:
+        reporter.info(f"same SHA-256 {shown(item.path)}")
+
+
+def fetch_summary_line(reporter: Reporter, outcomes: Sequence[Fetched], seconds: float) -> None:
+    done = [o for o in outcomes if o.status != "failed"]
+    failed = len(outcomes) - len(done)
+    size = human_size(sum(o.size for o in done))
+    line = f"{len(done)} fetched ({size}), {failed} failed in {seconds:.1f}s"
+    if failed:
+        reporter.error(line)
+    else:
+        reporter.info(line)
+
+
+def fetch_manifest(collection_id: str, outcomes: Sequence[Fetched]) -> dict[str, Any]:
+    """Like an upload's manifest, the other way round: ``source`` is the collection's URL."""
+    done = [o for o in outcomes if o.status == "fetched"]
+    return {
+        "collection_id": collection_id,
+        "files": [
+            {
+                "source": o.item.url,
+                "destination": str(o.item.local),
+                "size": o.size if o.status == "fetched" else o.item.size,
+                "sha256": o.sha256,
+                "status": o.status,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+        "fetched": len(done),
+        "failed": sum(1 for o in outcomes if o.status == "failed"),
+        "bytes": sum(o.size for o in done),
+    }
+
+
+def publish_fetch(
+    reporter: Reporter, outcomes: Sequence[Fetched], manifest_path: str | None, collection: str
+) -> None:
+    done = [o for o in outcomes if o.status == "fetched"]
+    paths = fit_output([str(o.item.local) for o in done])
+    if len(paths) < len(done) and reporter.ci.has_outputs:
+        reporter.warn(
+            f"the 'fetched' output lists {len(paths)} of {len(done)} files, as GitHub limits "
+            "outputs to 1 MB; the manifest (--manifest) lists them all"
+        )
+    outputs = {
+        "fetched": json.dumps(paths),
+        "count": str(len(done)),
+        "bytes": str(sum(o.size for o in done)),
+        "manifest": manifest_path or "",
+    }
+    failed = len(outcomes) - len(done)
+    head = (
+        f"### globusput get: {len(done)} fetched ({human_size(int(outputs['bytes']))}), "
+        f"{failed} failed\n\nCollection `{collection}`\n\n"
+        "| status | file | size | saved as |\n|---|---|---|---|\n"
+    )
+    rows = [
+        f"| {MARK[o.status]} | {markdown_text(o.item.path)} | {human_size(o.size)} | "
+        f"{markdown_text((o.error or '') if o.status == 'failed' else str(o.item.local))} |\n"
+        for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.path))
+    ]
+    reporter.finish_ci(outputs, cut_table(head, rows))
+
+
+def verdict_lines(reporter: Reporter, verdict: Verdict, changed: Sequence[Fetched]) -> None:
+    """One line per file that is not as recorded, then the count."""
+    for wanted in verdict.missing:
+        reporter.error(f"missing {shown(wanted.path)}")
+    for wanted, size in verdict.different:
+        reporter.error(
+            f"different {shown(wanted.path)}: {size} bytes on the collection, "
+            f"{wanted.size} in the manifest"
+        )
+    for outcome in changed:
+        what = "different" if outcome.mismatch else "could not check"
+        reporter.error(f"{what} {shown(outcome.item.path)}: {shown(outcome.error or '')}")
+    for path in verdict.extra:
+        reporter.error(f"extra {shown(path)}: on the collection, not in the manifest")
+
+
+def verify_summary_line(
+    reporter: Reporter, verdict: Verdict, changed: Sequence[Fetched], hashed: bool
+) -> None:
+    same = len(verdict.present) - len(changed)
+    what = "same size and SHA-256" if hashed else "same size"
+    line = (
+        f"{same} of {same + len(changed) + len(verdict.missing) + len(verdict.different)} "
+        f"files as recorded ({what}); {len(verdict.missing)} missing, "
+        f"{len(verdict.different) + len(changed)} different, {len(verdict.extra)} extra"
+    )
+    if verdict.complete and not changed:
+        reporter.info(line)
+    else:
+        reporter.error(line)
+
+
+def publish_verify(
+    reporter: Reporter, verdict: Verdict, changed: Sequence[Fetched], collection: str
+) -> None:
+    different = [w.path for w, _ in verdict.different] + [o.item.path for o in changed]
+    outputs = {
+        "missing": json.dumps(fit_output([w.path for w in verdict.missing])),
+        "different": json.dumps(fit_output(different)),
+        "extra": json.dumps(fit_output(verdict.extra)),
+        "count": str(len(verdict.present) - len(changed)),
+    }
+    ok = verdict.complete and not changed
+    head = (
+        f"### globusput verify: {'complete' if ok else 'NOT as recorded'}\n\n"
+        f"Collection `{collection}`: {outputs['count']} as recorded, "
+        f"{len(verdict.missing)} missing, {len(different)} different, "
+        f"{len(verdict.extra)} extra\n\n| problem | file |\n|---|---|\n"
+    )
+    rows = [
+        *(f"| ❌ missing | {markdown_text(w.path)} |\n" for w in verdict.missing),
+        *(f"| ❌ different | {markdown_text(p)} |\n" for p in different),
+        *(f"| ⚠️ extra | {markdown_text(p)} |\n" for p in verdict.extra),
+    ]
+    reporter.finish_ci(outputs, cut_table(head, rows))
