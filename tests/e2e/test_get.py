@@ -10,6 +10,7 @@ import re
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -274,3 +275,23 @@ def test_a_manifest_path_leaving_the_local_folder_is_refused_before_any_request(
     assert result.returncode == 2, result.output
     assert "'/rel/../../evil' cannot be a file below the local folder" in result.stderr
     assert run.standin.count() == 0 and not (run.workspace / "back").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("status", {"status": 503, "times": 2}),
+        ("status", {"status": 429, "retry_after": 1}),
+        ("endpoint_error", {"body": "text"}),
+    ],
+)
+def test_transient_answers_to_a_download_are_retried(
+    run: Runner, kind: str, options: dict[str, Any]
+) -> None:
+    (run.collection.root / "t").mkdir()
+    (run.collection.root / "t/a.bin").write_bytes(b"a" * 5000)
+    run.standin.add_fault(kind, route="data.GET", **options)
+    result = run("get", "--retry-backoff", "0", "/t/a.bin", "out", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert (run.workspace / "out/t/a.bin").read_bytes() == b"a" * 5000
+    assert run.standin.counts["data.GET"] == 1 + int(options.get("times", 1))

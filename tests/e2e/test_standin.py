@@ -337,3 +337,34 @@ def test_authorize_sends_codes_only_where_a_native_app_may_receive_them(
     }
     answer = call(standin, "GET", "/v2/oauth2/authorize", params=params, allow_redirects=False)
     assert answer.status_code == (302 if allowed else 400)
+
+
+@pytest.mark.parametrize("honours", [True, False], ids=["ranges", "no-ranges"])
+def test_downloads_answer_ranges_as_observed(standin: StandIn, honours: bool) -> None:
+    client = standin.add_client()
+    collection = standin.add_collection(grant=[client[0]])
+    collection.honours_range = honours
+    (collection.root / "f.bin").write_bytes(bytes(range(100)))
+    token = tokens(grant(standin, client, https(collection)))[collection.id]
+    assert collection.https_server is not None
+
+    def get(wanted: str) -> requests.Response:
+        return requests.get(
+            collection.https_server + "/f.bin",
+            headers={**bearer(token), "Range": wanted},
+            verify=str(standin.ca_path),
+            timeout=10,
+        )
+
+    part = get("bytes=10-19")
+    if not honours:  # the whole file, as HTTP allows a server that ignores ranges
+        assert part.status_code == 200 and part.content == bytes(range(100))
+        return
+    assert part.status_code == 206 and part.content == bytes(range(10, 20))
+    assert part.headers["Content-Range"] == "bytes 10-19/100"
+    rest = get("bytes=90-")
+    assert rest.status_code == 206 and rest.content == bytes(range(90, 100))
+    for refused in ("bytes=100-", "bytes=-10", "bytes=20-10", "lines=1-2"):
+        answer = get(refused)
+        assert answer.status_code == 416, refused
+        assert answer.headers["Content-Range"] == "bytes */100"
