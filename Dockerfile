@@ -16,7 +16,7 @@ RUN python3 -m venv /opt/globusput \
     && /opt/globusput/bin/pip uninstall --yes --disable-pip-version-check setuptools pip
 
 FROM ${BASE_IMAGE}
-ARG VERSION=0.1.0
+ARG VERSION=1.0.0
 LABEL org.opencontainers.image.title="globusput" \
       org.opencontainers.image.description="Upload CI build artifacts to a Globus collection over HTTPS" \
       org.opencontainers.image.source="https://github.com/globusput/globusput" \

@@ -433,7 +433,7 @@ class Bench:
         stats = dict(re.findall(r"^\s*(.+?): (.+)$", proc.stderr, re.M))
         wall = _seconds(stats["Elapsed (wall clock) time (h:mm:ss or m:ss)"])
         cpu = float(stats["User time (seconds)"]) + float(stats["System time (seconds)"])
-        rss = int(stats["Maximum resident set size (kbytes)"]) / 1024
+        rss = int(stats["Maximum resident set size (kbytes)"]) * 1024 / 1e6  # KiB -> MB
         delta = collections.Counter(self.standin.counts)
         delta.subtract(counts)
         transfer = {

@@ -1,3 +1,3 @@
 """globusput: put build artifacts onto a Globus collection over HTTPS."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

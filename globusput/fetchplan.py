@@ -12,6 +12,7 @@ import json
 import os
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,7 +180,7 @@ def plan_downloads(
 
 
 def expand(
-    specs: list[Destination], walked: dict[str, dict[str, RemoteEntry] | None]
+    specs: list[Destination], walked: Mapping[str, dict[str, RemoteEntry] | None]
 ) -> tuple[list[tuple[str, RemoteEntry | None]], list[str]]:
     """The files ``specs`` name, given the listings of their folders (and of every folder
     below a folder spec): files found, and the specs that named nothing."""
@@ -220,7 +221,7 @@ def folders_to_list(specs: list[Destination]) -> tuple[list[str], list[str]]:
     return walk, [f for f in once if not any(_within(f, w) for w in walk)]
 
 
-def compare(wanted: list[Wanted], listings: dict[str, dict[str, RemoteEntry] | None]) -> Verdict:
+def compare(wanted: list[Wanted], listings: Mapping[str, dict[str, RemoteEntry] | None]) -> Verdict:
     """Each manifest file against its folder's listing; files in those folders that the
     manifest does not list are extra."""
     verdict = Verdict()

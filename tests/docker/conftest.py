@@ -7,11 +7,13 @@ Without an engine the tests skip with the reason, unless GLOBUSPUT_REQUIRE_DOCKE
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from globusput.testing import StandIn
 
@@ -68,3 +70,102 @@ def image() -> str:
 def docker_standin() -> Iterator[StandIn]:
     with StandIn() as server:
         yield server
+
+
+class Setup:
+    def __init__(self, standin: StandIn, tmp_path: Path) -> None:
+        standin.reset()
+        self.standin = standin
+        self.client_id, self.secret = standin.add_client()
+        self.collection = standin.add_collection(grant=[self.client_id])
+        self.tmp_path = tmp_path
+        self.workspace = tmp_path / "workspace"
+        for name, data in {
+            "dist/pkg-1.0-py3-none-any.whl": b"wheel",
+            "dist/sub/pkg_ext-1.0.whl": b"ext wheel",
+            "docs/index.html": b"<html></html>",
+        }.items():
+            path = self.workspace / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # readable by a non-root uid
+
+    def base_env(self) -> dict[str, str]:
+        env = self.standin.environment()
+        env["GLOBUS_SDK_VERIFY_SSL"] = "/standin/ca.pem"
+        return env
+
+    def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300)
+        self.check_no_secret(proc.stdout + proc.stderr)
+        return proc
+
+    def check_no_secret(self, output: str) -> None:
+        """Neither the output nor any file the container wrote (outputs, summary, manifest)
+        holds the secret or any token ever issued, revoked ones included."""
+        visible = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
+        files = [p for p in self.tmp_path.rglob("*") if p.is_file() and not p.is_symlink()]
+        for token in [self.secret, *self.standin.issued]:
+            assert token not in visible
+            for path in files:
+                assert token.encode() not in path.read_bytes(), f"a secret or token in {path}"
+
+    def mounts(self) -> list[str]:
+        return ["-v", f"{self.standin.ca_path}:/standin/ca.pem:ro"]
+
+    def tree(self) -> dict[str, bytes]:
+        return self.collection.tree()
+
+    def close(self) -> None:
+        assert self.collection.server is not None
+        self.collection.server.shutdown()
+        del self.standin.collections[self.collection.id]
+
+
+@pytest.fixture
+def setup(docker_standin: StandIn, tmp_path: Path) -> Iterator[Setup]:
+    s = Setup(docker_standin, tmp_path)
+    yield s
+    s.close()
+
+
+def runner_env(with_inputs: dict[str, str]) -> dict[str, str]:
+    """What GitHub's runner derives from action.yml: INPUT_* (hyphens kept) and runs.env."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    inputs = {
+        name: str(with_inputs.get(name, spec.get("default", "")))
+        for name, spec in action["inputs"].items()
+    }
+    unknown = set(with_inputs) - set(inputs)
+    assert not unknown, f"not inputs of action.yml: {unknown}"
+    env = {f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()}
+    for name, expression in action["runs"]["env"].items():
+        env[name] = re.sub(
+            r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(expression)
+        )
+    return env
+
+
+def run_action(
+    setup: Setup, image: str, env: dict[str, str], *mounts: str
+) -> subprocess.CompletedProcess[str]:
+    """``docker run`` as GitHub's runner does it for a container action."""
+    return setup.docker(
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        "/github/workspace",
+        "-v",
+        f"{setup.workspace}:/github/workspace",
+        *mounts,
+        *setup.mounts(),
+        *env_args(env),
+        image,
+    )
+
+
+def env_args(env: dict[str, str]) -> list[str]:
+    return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]

@@ -9,113 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
-
-from globusput.testing import StandIn
 
 from ..github_files import read_outputs
-from .conftest import REPO
+from .conftest import Setup, env_args, run_action, runner_env
 
 pytestmark = pytest.mark.docker
-
-
-class Setup:
-    def __init__(self, standin: StandIn, tmp_path: Path) -> None:
-        standin.reset()
-        self.standin = standin
-        self.client_id, self.secret = standin.add_client()
-        self.collection = standin.add_collection(grant=[self.client_id])
-        self.tmp_path = tmp_path
-        self.workspace = tmp_path / "workspace"
-        for name, data in {
-            "dist/pkg-1.0-py3-none-any.whl": b"wheel",
-            "dist/sub/pkg_ext-1.0.whl": b"ext wheel",
-            "docs/index.html": b"<html></html>",
-        }.items():
-            path = self.workspace / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        for path in [tmp_path, *tmp_path.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)  # readable by a non-root uid
-
-    def base_env(self) -> dict[str, str]:
-        env = self.standin.environment()
-        env["GLOBUS_SDK_VERIFY_SSL"] = "/standin/ca.pem"
-        return env
-
-    def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=300)
-        self.check_no_secret(proc.stdout + proc.stderr)
-        return proc
-
-    def check_no_secret(self, output: str) -> None:
-        """Neither the output nor any file the container wrote (outputs, summary, manifest)
-        holds the secret or any token ever issued, revoked ones included."""
-        visible = "\n".join(x for x in output.splitlines() if not x.startswith("::add-mask::"))
-        files = [p for p in self.tmp_path.rglob("*") if p.is_file() and not p.is_symlink()]
-        for token in [self.secret, *self.standin.issued]:
-            assert token not in visible
-            for path in files:
-                assert token.encode() not in path.read_bytes(), f"a secret or token in {path}"
-
-    def mounts(self) -> list[str]:
-        return ["-v", f"{self.standin.ca_path}:/standin/ca.pem:ro"]
-
-    def tree(self) -> dict[str, bytes]:
-        return self.collection.tree()
-
-    def close(self) -> None:
-        assert self.collection.server is not None
-        self.collection.server.shutdown()
-        del self.standin.collections[self.collection.id]
-
-
-@pytest.fixture
-def setup(docker_standin: StandIn, tmp_path: Path) -> Setup:
-    s = Setup(docker_standin, tmp_path)
-    yield s  # type: ignore[misc]
-    s.close()
-
-
-def _runner_env(with_inputs: dict[str, str]) -> dict[str, str]:
-    """What GitHub's runner derives from action.yml: INPUT_* (hyphens kept) and runs.env."""
-    action = yaml.safe_load((REPO / "action.yml").read_text())
-    inputs = {
-        name: str(with_inputs.get(name, spec.get("default", "")))
-        for name, spec in action["inputs"].items()
-    }
-    unknown = set(with_inputs) - set(inputs)
-    assert not unknown, f"not inputs of action.yml: {unknown}"
-    env = {f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()}
-    for name, expression in action["runs"]["env"].items():
-        env[name] = re.sub(
-            r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(expression)
-        )
-    return env
-
-
-def _run_action(
-    setup: Setup, image: str, env: dict[str, str], *mounts: str
-) -> subprocess.CompletedProcess[str]:
-    """``docker run`` as GitHub's runner does it for a container action."""
-    return setup.docker(
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        "--workdir",
-        "/github/workspace",
-        "-v",
-        f"{setup.workspace}:/github/workspace",
-        *mounts,
-        *setup.mounts(),
-        *_env_args(env),
-        image,
-    )
-
-
-def _env_args(env: dict[str, str]) -> list[str]:
-    return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
 
 
 def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) -> None:
@@ -127,7 +25,7 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
     (files / output_name).touch()
     (files / summary_name).touch()
     before = sorted(p.name for p in setup.workspace.rglob("*"))
-    env = _runner_env(
+    env = runner_env(
         {
             "client-id": setup.client_id,
             "client-secret": setup.secret,
@@ -146,7 +44,7 @@ def test_as_a_github_container_action(setup: Setup, image: str, tmp_path: Path) 
             "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_name}",
         }
     )
-    proc = _run_action(
+    proc = run_action(
         setup, image, env, "-v", f"{files}:/github/file_commands", "-v", f"{home}:/github/home"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -182,10 +80,10 @@ def test_github_action_gets_and_verifies(setup: Setup, image: str, tmp_path: Pat
     def step(inputs: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
         output = files / f"set_output_{uuid.uuid4()}"
         output.touch()
-        env = _runner_env({**credentials, **inputs})
+        env = runner_env({**credentials, **inputs})
         env.update(setup.base_env())
         env.update({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": f"/f/{output.name}"})
-        proc = _run_action(setup, image, env, "-v", f"{files}:/f")
+        proc = run_action(setup, image, env, "-v", f"{files}:/f")
         return proc, read_outputs(output)
 
     proc, _ = step({"destination": "/rel/", "path": "dist/**/*.whl", "manifest": "m.json"})
@@ -207,7 +105,7 @@ def test_github_action_gets_and_verifies(setup: Setup, image: str, tmp_path: Pat
 
 def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
     setup.standin.add_fault("status", status=403, path="*pkg-1.0*", times=99)
-    env = _runner_env(
+    env = runner_env(
         {
             "client-id": setup.client_id,
             "client-secret": setup.secret,
@@ -219,7 +117,7 @@ def test_github_failure_is_annotated(setup: Setup, image: str) -> None:
     )
     env.update(setup.base_env())
     env["GITHUB_ACTIONS"] = "true"
-    proc = _run_action(setup, image, env)
+    proc = run_action(setup, image, env)
     assert proc.returncode == 3
     assert re.search(
         r"^::error file=dist/pkg-1\.0-py3-none-any\.whl,title=[^:]+::"
@@ -252,7 +150,7 @@ def test_as_a_gitlab_ci_image(setup: Setup, image: str) -> None:
         "-v",
         f"{setup.workspace}:/builds/group/project",
         *setup.mounts(),
-        *_env_args(env),
+        *env_args(env),
         image,
         "sh",
         "-c",
@@ -285,7 +183,7 @@ def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
         "-v",
         f"{ws}:{ws}",
         *setup.mounts(),
-        *_env_args(setup.base_env()),
+        *env_args(setup.base_env()),
         image,
         "cat",
     )
@@ -294,7 +192,7 @@ def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
         creds = {"GLOBUS_CLIENT_ID": setup.client_id, "GLOBUS_CLIENT_SECRET": setup.secret}
         proc = setup.docker(
             "exec",
-            *_env_args(creds),
+            *env_args(creds),
             name,
             "sh",
             "-c",

@@ -346,11 +346,12 @@ def test_downloads_answer_ranges_as_observed(standin: StandIn, honours: bool) ->
     collection.honours_range = honours
     (collection.root / "f.bin").write_bytes(bytes(range(100)))
     token = tokens(grant(standin, client, https(collection)))[collection.id]
-    assert collection.https_server is not None
+    server = collection.https_server
+    assert server is not None
 
     def get(wanted: str) -> requests.Response:
         return requests.get(
-            collection.https_server + "/f.bin",
+            server + "/f.bin",
             headers={**bearer(token), "Range": wanted},
             verify=str(standin.ca_path),
             timeout=10,
