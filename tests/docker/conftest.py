@@ -6,9 +6,11 @@ Without an engine the tests skip with the reason, unless GLOBUSPUT_REQUIRE_DOCKE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,3 +171,22 @@ def run_action(
 
 def env_args(env: dict[str, str]) -> list[str]:
     return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+
+
+@contextlib.contextmanager
+def jenkins_agent(setup: Setup, image: str) -> Iterator[str]:
+    """``docker.image(...).inside``: a non-root uid, the workspace at its own path, ``cat``
+    kept running through the image's entrypoint; ``sh`` steps then go through ``docker exec``
+    (the container's name is yielded)."""
+    ws = str(setup.workspace)
+    name = f"globusput-jenkins-{uuid.uuid4().hex[:8]}"
+    started = setup.docker(
+        "run", "-d", "-t", "--name", name, "--network", "host", "-u", "1234:1234",
+        "-w", ws, "-v", f"{ws}:{ws}", *setup.mounts(), *env_args(setup.base_env()),
+        image, "cat",
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    try:
+        yield name
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ..github_files import read_outputs
-from .conftest import Setup, env_args, run_action, runner_env
+from .conftest import Setup, env_args, jenkins_agent, run_action, runner_env
 
 pytestmark = pytest.mark.docker
 
@@ -166,29 +166,7 @@ def test_as_a_gitlab_ci_image(setup: Setup, image: str) -> None:
 def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
     """docker.image(...).inside: a non-root uid, the workspace at its own path, `cat` kept
     running through the image's entrypoint, then `sh` steps through docker exec."""
-    ws = str(setup.workspace)
-    name = f"globusput-jenkins-{uuid.uuid4().hex[:8]}"
-    started = setup.docker(
-        "run",
-        "-d",
-        "-t",
-        "--name",
-        name,
-        "--network",
-        "host",
-        "-u",
-        "1234:1234",
-        "-w",
-        ws,
-        "-v",
-        f"{ws}:{ws}",
-        *setup.mounts(),
-        *env_args(setup.base_env()),
-        image,
-        "cat",
-    )
-    assert started.returncode == 0, started.stderr
-    try:
+    with jenkins_agent(setup, image) as name:
         creds = {"GLOBUS_CLIENT_ID": setup.client_id, "GLOBUS_CLIENT_SECRET": setup.secret}
         proc = setup.docker(
             "exec",
@@ -208,5 +186,3 @@ def test_as_a_jenkins_agent_container(setup: Setup, image: str) -> None:
             "/jenkins/pkg-1.0-py3-none-any.whl": b"wheel",
             "/jenkins/sub/pkg_ext-1.0.whl": b"ext wheel",
         }
-    finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)

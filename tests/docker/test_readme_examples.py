@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import textwrap
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import REPO, Setup, env_args, run_action, runner_env
+from .conftest import REPO, Setup, env_args, jenkins_agent, run_action, runner_env
 
 pytestmark = pytest.mark.docker
 TAG = "v1.0.0"
@@ -108,15 +107,7 @@ def test_the_readmes_jenkins_example(setup: Setup, image: str) -> None:
     pipeline = filled(quick_starts()[3], setup)
     assert re.search(r"docker\.image\('ghcr\.io/globusput/globusput:v\d+'\)\.inside", pipeline)
     (command,) = re.findall(r"sh '([^']*)'", pipeline)
-    ws = str(setup.workspace)
-    name = f"globusput-readme-{uuid.uuid4().hex[:8]}"
-    started = setup.docker(
-        "run", "-d", "-t", "--name", name, "--network", "host", "-u", "1234:1234",
-        "-w", ws, "-v", f"{ws}:{ws}", *setup.mounts(), *env_args(setup.base_env()),
-        image, "cat",
-    )  # fmt: skip
-    assert started.returncode == 0, started.stderr
-    try:
+    with jenkins_agent(setup, image) as name:
         env = {
             "GLOBUS_CLIENT_ID": setup.client_id,  # withCredentials(usernamePassword(...))
             "GLOBUS_CLIENT_SECRET": setup.secret,
@@ -126,5 +117,3 @@ def test_the_readmes_jenkins_example(setup: Setup, image: str) -> None:
         proc = setup.docker("exec", *env_args(env), name, "sh", "-c", command)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert setup.tree() == {"/builds/7/pkg-1.0-py3-none-any.whl": b"wheel"}
-    finally:
-        setup.docker("rm", "-f", name)
