@@ -421,14 +421,19 @@ def _mask_credentials(reporter: Reporter) -> None:
 
 def _run(command: str, settings: Settings, reporter: Reporter, collections: list[str]) -> None:
     from globusput import userlogin
-    from globusput.fetch import get, verify
-    from globusput.run import upload
 
+    # each command imports only what it needs: start-up time is most of a small run's cost
     if command == "get":
+        from globusput.fetch import get
+
         get(settings, reporter)
     elif command == "verify":
+        from globusput.fetch import verify
+
         verify(settings, reporter)
     elif command not in ACCOUNT_COMMANDS:
+        from globusput.run import upload
+
         upload(settings, reporter)
     elif command == "login":
         userlogin.login_command(settings, reporter, collections)

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
 import requests
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 Status = Literal["fetched", "checked", "failed"]
 #: Reads from the socket: a broken answer loses at most one (urllib3 keeps a partial read).
 READ_SIZE = 256 << 10
+#: Copies started over (another part than asked for came, or none fitted) before giving up.
+MAX_RESTARTS = 3
 
 
 @dataclass
@@ -87,6 +90,15 @@ class Downloader(Channel):
 
     def _to_file(self, item: PlannedDownload) -> tuple[str, int]:
         item.local.parent.mkdir(parents=True, exist_ok=True)
+        # a workspace can hold symlinks (a checked-out repository's, say): a copy is never
+        # written through one to somewhere outside the local folder
+        if not Path(os.path.realpath(item.local.parent)).is_relative_to(
+            os.path.realpath(item.root)
+        ):
+            raise Permanent(
+                f"{item.local.parent} leads outside {item.root} through a symbolic link: "
+                "fetch into a folder without links"
+            )
         if item.local.is_dir():
             raise Permanent(f"{item.local} is a folder: remove it or fetch into another folder")
         temp = item.local.with_name(
@@ -110,12 +122,19 @@ class Downloader(Channel):
         retry = self.retry_policy()
         copy = _Copy(out)
         renewed = fresh_copy = False
+        restarts = 0
         while True:
             if self.cancel.is_set():
                 raise Cancelled
             try:
                 self._attempt(item, copy)
             except _Restart:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise Permanent(
+                        "the server's answers to ranges did not fit together (the file may be "
+                        "changing on the collection): fetch it again later"
+                    ) from None
                 self.progress.advance(item, -copy.received)
                 copy.restart()
                 continue

@@ -21,6 +21,7 @@ from globusput.connection import check_outputs, connect, data_tls_verify
 from globusput.download import Downloader, Fetched
 from globusput.errors import (
     EXIT_AUTH,
+    AuthError,
     ConfigError,
     FetchFailed,
     Interrupted,
@@ -109,6 +110,8 @@ def verify(settings: Settings, reporter: Reporter) -> None:
     with connect(settings, reporter) as (collection, info, data):
         check_manifest_host(manifest, info.base_url, collection.id)
         listings = collection.listings(sorted({posixpath.dirname(w.path) for w in manifest.files}))
+        if not collection.filesystem_ops:
+            raise _unlisted(collection, "verify compares each folder's listing with the manifest")
         verdict = compare(manifest.files, listings)
         checked: list[Fetched] = []
         if settings.verify_hash:
@@ -151,12 +154,16 @@ def _plan_from_manifest(
     without a download."""
     check_manifest_host(manifest, info.base_url, collection.id)
     listings = collection.listings(sorted({posixpath.dirname(w.path) for w in manifest.files}))
+    sha = {w.path: w.sha256 for w in manifest.files if w.sha256}
+    if not collection.filesystem_ops:  # no listing: every file is fetched, its SHA-256 decides
+        return plan_downloads(
+            [(w.path, None) for w in manifest.files], root, info.base_url, sha
+        ), []
     verdict = compare(manifest.files, listings)
     found: list[tuple[str, RemoteEntry | None]] = []
     for wanted in verdict.present:
         folder, name = posixpath.split(wanted.path)
         found.append((wanted.path, (listings.get(folder) or {}).get(name)))
-    sha = {w.path: w.sha256 for w in verdict.present if w.sha256}
     plan = plan_downloads(found, root, info.base_url, sha)
     refused = [
         _refusal(w.path, root, info.base_url, "not on the collection") for w in verdict.missing
@@ -170,6 +177,13 @@ def _plan_from_manifest(
         for w, size in verdict.different
     ]
     return plan, refused
+
+
+def _unlisted(collection: Collection, why: str) -> AuthError:
+    return AuthError(
+        f"Globus Transfer refused to list folders on collection {collection.id} for "
+        f"{collection.identity}; {why}, or grant the identity access"
+    )
 
 
 def _refusal(path: str, root: Path, base_url: str, why: str) -> Fetched:
@@ -190,6 +204,8 @@ def _plan_from_paths(
     walk, once = folders_to_list(specs)
     listed = collection.walk(walk)
     listed.update(collection.listings(once))
+    if walk and not collection.filesystem_ops:
+        raise _unlisted(collection, "fetching a folder needs its listing: name its files")
     found, missing = expand(specs, listed)
     if missing:
         message = "nothing on the collection at " + ", ".join(repr(m) for m in missing)

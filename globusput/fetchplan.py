@@ -54,6 +54,7 @@ class PlannedDownload:
     size: int | None  #: from Transfer's listing; None when unknown (Content-Length decides)
     modified: float | None = None  #: from the listing, given to the local copy
     sha256: str | None = None  #: from a manifest: the copy must match it
+    root: Path = Path(".")  #: the local folder the copy must stay in (symlinks included)
 
     @property
     def folder(self) -> str:
@@ -174,6 +175,7 @@ def plan_downloads(
             entry.size if entry is not None else None,
             entry.modified if entry is not None else None,
             sha256.get(path),
+            root,
         )
         for path, entry in found
     ]

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from globusput.testing import client_username
+
 from ..github_files import read_outputs
 from .conftest import Runner
 from .test_hostile import HOSTILE, assert_runner_obeys_nothing
@@ -295,3 +297,37 @@ def test_transient_answers_to_a_download_are_retried(
     assert result.returncode == 0, result.output
     assert (run.workspace / "out/t/a.bin").read_bytes() == b"a" * 5000
     assert run.standin.counts["data.GET"] == 1 + int(options.get("times", 1))
+
+
+def test_a_symlink_in_the_local_folder_is_not_written_through(run: Runner, tmp_path: Path) -> None:
+    """A workspace can hold links (a checked-out repository's): a copy never lands outside
+    the local folder through one."""
+    publish(run, FILES)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (run.workspace / "back").mkdir()
+    (run.workspace / "back/rel").symlink_to(elsewhere)
+    result = run("get", "/rel/a.whl", "back", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "leads outside back through a symbolic link" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_an_identity_transfer_will_not_list_for(run: Runner) -> None:
+    """Files named by path or by a manifest still come (a manifest's SHA-256 decides); a
+    folder cannot be expanded nor a set verified, and that is said."""
+    publish(run, FILES)
+    run.collection.transfer_denied.add(client_username(run.client_id))
+    result = run("get", "/rel/", "back", run.collection_id)
+    assert result.returncode == 3, result.output
+    assert "refused to list folders on collection" in result.stderr
+    assert "fetching a folder needs its listing: name its files" in result.stderr
+    assert run.standin.count("data.") == 0
+    result = run("get", "/rel/a.whl", "back", run.collection_id)
+    assert result.returncode == 0, result.output
+    result = run("get", "--from-manifest", "m.json", "back2")
+    assert result.returncode == 0, result.output
+    assert tree(run.workspace / "back2") == {f"rel/{n}".encode(): d for n, d in FILES.items()}
+    result = run("verify", "m.json")
+    assert result.returncode == 3, result.output
+    assert "verify compares each folder's listing with the manifest" in result.stderr
