@@ -355,13 +355,28 @@ def build_account_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def split_command(args: list[str]) -> tuple[str | None, list[str]]:
+    """The command named in ``args`` (its first word that is neither an option nor an
+    option's value), and the rest: ``globusput -q get ...`` is ``globusput get -q ...``."""
+    valued = {
+        option
+        for parser in (build_parser(), build_get_parser(), build_verify_parser())
+        for action in parser._actions
+        if action.nargs is None and action.option_strings
+        for option in action.option_strings
+    }
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] not in ("-", "--"):
+        index += 2 if args[index] in valued else 1
+    if index < len(args) and args[index] in ACCOUNT_COMMANDS + FILE_COMMANDS:
+        return args[index], args[:index] + args[index + 1 :]
+    return None, args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run globusput; returns the exit code (0 ok, 1 failed files, 2 usage, 3 auth)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    named = bool(args) and args[0] in ACCOUNT_COMMANDS + FILE_COMMANDS
-    command = args[0] if named else os.environ.get("GLOBUSPUT_COMMAND", "").strip() or "upload"
-    if named:
-        args = args[1:]
+    named, args = split_command(list(sys.argv[1:] if argv is None else argv))
+    command = named or os.environ.get("GLOBUSPUT_COMMAND", "").strip() or "upload"
     collections: list[str] = []
     try:
         if command in ("get", "verify"):

@@ -96,3 +96,27 @@ def test_the_environment_names_the_command(
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get' or 'verify'" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "rest"),
+    [
+        (["-q", "get", "/a/", "out", "c"], "get", ["-q", "/a/", "out", "c"]),
+        (
+            ["--concurrency", "8", "get", "/a/", "o", "c"],
+            "get",
+            ["--concurrency", "8", "/a/", "o", "c"],
+        ),
+        (["-c", "verify", "verify", "m.json"], "verify", ["-c", "verify", "m.json"]),  # a value
+        (["--timeout=5", "login"], "login", ["--timeout=5"]),
+        (["a.txt", "get", "/d/", "c"], None, ["a.txt", "get", "/d/", "c"]),  # a file named get
+        (["--", "get", "/d/", "c"], None, ["--", "get", "/d/", "c"]),
+        (["--version"], None, ["--version"]),
+    ],
+)
+def test_the_command_may_follow_options(
+    argv: list[str], command: str | None, rest: list[str]
+) -> None:
+    from globusput.cli import split_command
+
+    assert split_command(argv) == (command, rest)
