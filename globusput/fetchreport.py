@@ -15,29 +15,23 @@ from globusput.fetchplan import Verdict
 from globusput.inert import markdown_text, shown
 from globusput.report import Reporter, cut_table, fit_output, human_size
 
-MARK = {"fetched": "✅ fetched", "checked": "✅ same SHA-256", "failed": "❌ failed"}
+MARK = {"fetched": "✅ fetched", "failed": "❌ failed"}
 
 
 def fetched_line(reporter: Reporter, outcome: Fetched) -> None:
     item = outcome.item
     if outcome.status == "failed":
         reporter.error(f"{shown(item.path)}: {shown(outcome.error or '')}")
-    elif outcome.status == "fetched":
+    else:
         size = human_size(outcome.size)
         reporter.info(f"fetched {shown(item.path)} -> {shown(str(item.local))} ({size})")
-    else:
-        reporter.info(f"same SHA-256 {shown(item.path)}")
 
 
 def fetch_summary_line(reporter: Reporter, outcomes: Sequence[Fetched], seconds: float) -> None:
     done = [o for o in outcomes if o.status != "failed"]
     failed = len(outcomes) - len(done)
     size = human_size(sum(o.size for o in done))
-    line = f"{len(done)} fetched ({size}), {failed} failed in {seconds:.1f}s"
-    if failed:
-        reporter.error(line)
-    else:
-        reporter.info(line)
+    reporter.tally(f"{len(done)} fetched ({size}), {failed} failed in {seconds:.1f}s", bool(failed))
 
 
 def fetch_manifest(collection_id: str, outcomes: Sequence[Fetched]) -> dict[str, Any]:
@@ -118,10 +112,7 @@ def verify_summary_line(
         f"files as recorded ({what}); {len(verdict.missing)} missing, "
         f"{len(verdict.different) + len(changed)} different, {len(verdict.extra)} extra"
     )
-    if verdict.complete and not changed:
-        reporter.info(line)
-    else:
-        reporter.error(line)
+    reporter.tally(line, not verdict.complete or bool(changed))
 
 
 def publish_verify(

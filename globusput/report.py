@@ -109,8 +109,12 @@ class Reporter:
         if counts["planned"]:
             parts.append(f"{counts['planned']} planned")
         parts.append(f"{counts['failed']} failed")
-        line = ", ".join(parts) + f" in {seconds:.1f}s"
-        if counts["failed"]:
+        self.tally(", ".join(parts) + f" in {seconds:.1f}s", bool(counts["failed"]))
+
+    def tally(self, line: str, failed: bool) -> None:
+        """The run's closing count: on stderr (even with -q) when something failed; the
+        failures themselves were annotated already."""
+        if failed:
             self._write(line, self.err)
         else:
             self.info(line)
