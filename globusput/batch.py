@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from globusput.collection import TRANSFER_THREADS
 from globusput.layout import PlannedUpload, upload_order
-from globusput.progress import Progress
-from globusput.session import abort_transfers
+from globusput.session import stopped_by_signals
 from globusput.upload import FolderPending, Outcome, file_in_the_way, sha256_of
 
 if TYPE_CHECKING:
@@ -86,27 +83,14 @@ class Batch:
         self._checking = 0  #: folder checks under way
 
     def run(self) -> tuple[list[Outcome], int]:
-        received: list[int] = []
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            received.append(signum)
-            self.cancel.set()
-            abort_transfers()
-
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         results: dict[int, Outcome] = {}
-        self.reporter.begin_files(len(self.plan))
         done: queue.Queue[tuple[int, Outcome]] = queue.Queue()
-        try:
+        count = len(self.plan)
+        title = f"Uploading {count} file{'s' if count != 1 else ''}"
+        with stopped_by_signals(self.cancel) as received, self.reporter.files_section(title):
             todo = self._skip_kept(done)
             self._plan_checks(todo)
             self._work(todo, done, results)
-        finally:
-            self.reporter.progress.close()
-            self.reporter.progress = Progress()
-            self.reporter.end_files()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         outcomes = [
             results.get(index) or Outcome(item, "failed", error="not attempted: interrupted")
             for index, item in enumerate(self.plan)

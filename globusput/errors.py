@@ -59,15 +59,24 @@ class ServiceError(GlobusputError):
     """A Globus service failed in a way retries did not cure."""
 
 
-class UploadFailed(GlobusputError):
-    """Some files were not uploaded; the others were still attempted."""
+class FilesFailed(GlobusputError):
+    """Some files failed, the others were still attempted; ``auth`` when any was refused
+    access (exit code 3: what to fix is a permission, not the files)."""
+
+    def __init__(self, message: str, auth: bool = False) -> None:
+        super().__init__(message)
+        self.exit_code = EXIT_AUTH if auth else EXIT_FAILED
 
 
-class FetchFailed(GlobusputError):
-    """Some files were not fetched; the others were still attempted."""
+class UploadFailed(FilesFailed):
+    """Some files were not uploaded."""
 
 
-class VerifyFailed(GlobusputError):
+class FetchFailed(FilesFailed):
+    """Some files were not fetched."""
+
+
+class VerifyFailed(FilesFailed):
     """The collection does not hold a manifest's files as recorded."""
 
 

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import posixpath
 import queue
-import signal
 import threading
 import time
 import uuid
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from globusput.connection import check_outputs, connect, data_tls_verify
 from globusput.download import Downloader, Fetched
 from globusput.errors import (
-    EXIT_AUTH,
     AuthError,
     ConfigError,
     FetchFailed,
@@ -51,9 +48,9 @@ from globusput.fetchreport import (
     verify_summary_line,
 )
 from globusput.layout import Destination, check_destination_host
-from globusput.progress import Progress, make_progress
+from globusput.progress import make_progress
 from globusput.report import Reporter, write_json
-from globusput.session import abort_transfers, make_session
+from globusput.session import make_session, stopped_by_signals
 from globusput.settings import Settings
 
 if TYPE_CHECKING:
@@ -92,10 +89,10 @@ def get(settings: Settings, reporter: Reporter) -> None:
         raise Interrupted(signum)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
-        error = FetchFailed(f"{len(failed)} of {len(outcomes)} files failed; see above")
-        if any(o.auth_failure for o in failed):
-            error.exit_code = EXIT_AUTH
-        raise error
+        raise FetchFailed(
+            f"{len(failed)} of {len(outcomes)} files failed; see above",
+            auth=any(o.auth_failure for o in failed),
+        )
 
 
 def verify(settings: Settings, reporter: Reporter) -> None:
@@ -108,8 +105,7 @@ def verify(settings: Settings, reporter: Reporter) -> None:
     check_outputs(settings, reporter)
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
-        check_manifest_host(manifest, info.base_url, collection.id)
-        listings = collection.listings(sorted({posixpath.dirname(w.path) for w in manifest.files}))
+        listings = _manifest_listings(manifest, collection, info)
         if not collection.filesystem_ops:
             raise _unlisted(collection, "verify compares each folder's listing with the manifest")
         verdict = compare(manifest.files, listings)
@@ -147,13 +143,21 @@ def _with_collection(settings: Settings, manifest: Manifest | None) -> Settings:
     return settings
 
 
+def _manifest_listings(
+    manifest: Manifest, collection: Collection, info: CollectionInfo
+) -> dict[str, dict[str, RemoteEntry] | None]:
+    """One listing per folder of the manifest, once its URLs are known to be this
+    collection's."""
+    check_manifest_host(manifest, info.base_url, collection.id)
+    return collection.listings(sorted({posixpath.dirname(w.path) for w in manifest.files}))
+
+
 def _plan_from_manifest(
     manifest: Manifest, collection: Collection, info: CollectionInfo, root: Path
 ) -> tuple[list[PlannedDownload], list[Fetched]]:
     """One listing per folder of the manifest; files missing or of another size fail
     without a download."""
-    check_manifest_host(manifest, info.base_url, collection.id)
-    listings = collection.listings(sorted({posixpath.dirname(w.path) for w in manifest.files}))
+    listings = _manifest_listings(manifest, collection, info)
     sha = {w.path: w.sha256 for w in manifest.files if w.sha256}
     if not collection.filesystem_ops:  # no listing: every file is fetched, its SHA-256 decides
         return plan_downloads(
@@ -216,8 +220,8 @@ def _plan_from_paths(
             )
         if settings.if_no_files_found == "warn":
             reporter.warn(message)
-    for path, _ in found:
-        local_path(root, path)  # a name that cannot be a local file fails before any download
+    # planning places every file (a name that cannot be a local file fails here, before any
+    # download)
     return plan_downloads(found, root, info.base_url), []
 
 
@@ -233,13 +237,6 @@ def _fetch_all(
     """Workers fetch the plan concurrently; SIGINT/SIGTERM stop them and cut open transfers
     (the signal is returned: what finished is still reported)."""
     cancel = threading.Event()
-    received: list[int] = []
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        cancel.set()
-        abort_transfers()
-
     total = sum(item.size or 0 for item in plan)
     reporter.progress = make_progress(settings.quiet, total, len(plan), reporter.out)
     downloader = Downloader(
@@ -272,14 +269,13 @@ def _fetch_all(
                 outcome = Fetched(plan[index], "failed", error=error)
             done.put((index, outcome))
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     results: dict[int, Fetched] = {}
-    reporter.ci.section(f"{'Fetching' if keep else 'Hashing'} {len(plan)} files")
     workers = [
         threading.Thread(target=worker, name=f"get-{n}", daemon=True)
         for n in range(min(settings.concurrency, len(plan)))
     ]
-    try:
+    title = f"{'Fetching' if keep else 'Hashing'} {len(plan)} files"
+    with stopped_by_signals(cancel) as received, reporter.files_section(title):
         for thread in workers:
             thread.start()
         while len(results) < len(plan):
@@ -294,12 +290,6 @@ def _fetch_all(
                 fetched_line(reporter, outcome)
         for thread in workers:
             thread.join()
-    finally:
-        reporter.progress.close()
-        reporter.progress = Progress()
-        reporter.ci.end_section()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     outcomes = [
         results.get(index) or Fetched(item, "failed", error="not attempted: interrupted")
         for index, item in enumerate(plan)
@@ -336,9 +326,7 @@ def _finish_verify(
     verify_summary_line(reporter, verdict, failed, hashed)
     publish_verify(reporter, verdict, changed, collection)
     if not verdict.complete or failed:
-        error = VerifyFailed(
-            "the collection does not hold the manifest's files as recorded; see above"
+        raise VerifyFailed(
+            "the collection does not hold the manifest's files as recorded; see above",
+            auth=any(o.auth_failure for o in failed),
         )
-        if any(o.auth_failure for o in failed):
-            error.exit_code = EXIT_AUTH
-        raise error

@@ -6,14 +6,13 @@ put in Markdown), outputs stay within GitHub's limits, and the manifest lists ev
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from globusput.download import Fetched
 from globusput.fetchplan import Verdict
 from globusput.inert import markdown_text, shown
-from globusput.report import Reporter, cut_table, fit_output, human_size
+from globusput.report import Reporter, cut_table, human_size, manifest_named
 
 MARK = {"fetched": "✅ fetched", "failed": "❌ failed"}
 
@@ -60,21 +59,18 @@ def publish_fetch(
     reporter: Reporter, outcomes: Sequence[Fetched], manifest_path: str | None, collection: str
 ) -> None:
     done = [o for o in outcomes if o.status == "fetched"]
-    paths = fit_output([str(o.item.local) for o in done])
-    if len(paths) < len(done) and reporter.ci.has_outputs:
-        reporter.warn(
-            f"the 'fetched' output lists {len(paths)} of {len(done)} files, as GitHub limits "
-            "outputs to 1 MB; the manifest (--manifest) lists them all"
-        )
+    size = sum(o.size for o in done)
     outputs = {
-        "fetched": json.dumps(paths),
+        "fetched": reporter.list_output(
+            "fetched", [str(o.item.local) for o in done], "files", manifest_named(manifest_path)
+        ),
         "count": str(len(done)),
-        "bytes": str(sum(o.size for o in done)),
+        "bytes": str(size),
         "manifest": manifest_path or "",
     }
     failed = len(outcomes) - len(done)
     head = (
-        f"### globusput get: {len(done)} fetched ({human_size(int(outputs['bytes']))}), "
+        f"### globusput get: {len(done)} fetched ({human_size(size)}), "
         f"{failed} failed\n\nCollection `{collection}`\n\n"
         "| status | file | size | saved as |\n|---|---|---|---|\n"
     )
@@ -120,11 +116,13 @@ def publish_verify(
 ) -> None:
     different = [w.path for w, _ in verdict.different] + [o.item.path for o in changed]
     outputs = {
-        "missing": json.dumps(fit_output([w.path for w in verdict.missing])),
-        "different": json.dumps(fit_output(different)),
-        "extra": json.dumps(fit_output(verdict.extra)),
-        "count": str(len(verdict.present) - len(changed)),
+        "missing": reporter.list_output(
+            "missing", [w.path for w in verdict.missing], "paths", "the log"
+        ),
+        "different": reporter.list_output("different", different, "paths", "the log"),
+        "extra": reporter.list_output("extra", verdict.extra, "paths", "the log"),
     }
+    outputs["count"] = str(len(verdict.present) - len(changed))
     ok = verdict.complete and not changed
     head = (
         f"### globusput verify: {'complete' if ok else 'NOT as recorded'}\n\n"

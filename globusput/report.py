@@ -6,11 +6,12 @@ by accident is still never printed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,11 +78,17 @@ class Reporter:
         for line in log_lines(self.scrub(message)):
             self.progress.write(prefix + line, stream)
 
-    def begin_files(self, count: int) -> None:
-        self.ci.section(f"Uploading {count} file{'s' if count != 1 else ''}")
-
-    def end_files(self) -> None:
-        self.ci.end_section()
+    @contextlib.contextmanager
+    def files_section(self, title: str) -> Iterator[None]:
+        """A run of files: a section of the CI log, and the live progress display, which
+        ends with it."""
+        self.ci.section(title)
+        try:
+            yield
+        finally:
+            self.progress.close()
+            self.progress = Progress()
+            self.ci.end_section()
 
     def outcome(self, outcome: Outcome, dry_run: bool = False) -> None:
         # a name is data: a newline in it must not start a line of its own
@@ -124,36 +131,48 @@ class Reporter:
     ) -> None:
         """CI outputs (URLs, counts, manifest path) and the job summary."""
         uploaded = [o for o in outcomes if o.status == "uploaded"]
-        urls = fit_output([o.item.url for o in uploaded])
-        if len(urls) < len(uploaded) and self.ci.has_outputs:
-            where = (
-                f"the manifest ({manifest_path})" if manifest_path else "the manifest (--manifest)"
-            )
-            self.warn(
-                f"the 'uploaded' output lists {len(urls)} of {len(uploaded)} URLs, as GitHub "
-                f"limits outputs to 1 MB; {where} lists them all"
-            )
         outputs = {
-            "uploaded": json.dumps(urls),
+            "uploaded": self.list_output(
+                "uploaded", [o.item.url for o in uploaded], "URLs", manifest_named(manifest_path)
+            ),
             "count": str(len(uploaded)),
             "bytes": str(sum(o.item.source.size for o in uploaded)),
             "manifest": manifest_path or "",
         }
         self.finish_ci(outputs, step_summary(outcomes, collection))
 
+    def list_output(
+        self, name: str, values: list[str], what: str, where: str, limit: int = OUTPUT_LIMIT
+    ) -> str:
+        """``values`` as a JSON list output, cut to ``limit`` as GitHub limits outputs,
+        saying so and ``where`` the whole list is."""
+        kept = fit_output(values, limit)
+        if len(kept) < len(values) and self.ci.has_outputs:
+            self.warn(
+                f"the '{name}' output lists {len(kept)} of {len(values)} {what}, as GitHub "
+                f"limits outputs to 1 MB; {where} lists them all"
+            )
+        return json.dumps(kept)
+
     def finish_ci(self, outputs: dict[str, str], summary: str) -> None:
         """The CI system's outputs and job summary, where it has them."""
         self.ci.finish(outputs, self.scrub(summary))
 
 
-def fit_output(urls: list[str]) -> list[str]:
-    """The longest head of ``urls`` whose JSON list stays under the output limit (UTF-16)."""
+def manifest_named(path: str | None) -> str:
+    """Where a cut output's whole list is: the manifest, named as the user can find it."""
+    return f"the manifest ({path})" if path else "the manifest (--manifest)"
+
+
+def fit_output(values: list[str], limit: int = OUTPUT_LIMIT) -> list[str]:
+    """The longest head of ``values`` whose JSON list stays under ``limit`` (UTF-16)."""
     size = 2 * len("[]")
-    for index, url in enumerate(urls):
-        size += 2 * len(json.dumps(url) + ", ")  # URLs are ASCII: one UTF-16 unit each
-        if size > OUTPUT_LIMIT:
-            return urls[:index]
-    return urls
+    for index, value in enumerate(values):
+        # json.dumps escapes everything outside ASCII: one UTF-16 unit a character
+        size += 2 * len(json.dumps(value) + ", ")
+        if size > limit:
+            return values[:index]
+    return values
 
 
 def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:

@@ -19,8 +19,6 @@ from globusput.connection import (
     data_tls_verify,
 )
 from globusput.errors import (
-    EXIT_AUTH,
-    EXIT_FAILED,
     AuthError,
     CollectionError,
     ConfigError,
@@ -175,9 +173,10 @@ def _upload_to(
     if publish_error is not None:
         raise publish_error
     if failed:
-        error = UploadFailed(f"{len(failed)} of {len(outcomes)} files failed; see above")
-        error.exit_code = EXIT_AUTH if any(o.auth_failure for o in failed) else EXIT_FAILED
-        raise error
+        raise UploadFailed(
+            f"{len(failed)} of {len(outcomes)} files failed; see above",
+            auth=any(o.auth_failure for o in failed),
+        )
 
 
 def _local_plan(settings: Settings, reporter: Reporter, plan: list[PlannedUpload]) -> None:

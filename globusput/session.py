@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any, ClassVar
 
 import requests
@@ -86,3 +89,23 @@ def abort_transfers() -> None:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def stopped_by_signals(cancel: threading.Event) -> Iterator[list[int]]:
+    """While a run of files goes on, SIGINT and SIGTERM set ``cancel`` and cut every open
+    transfer at once; the signals received are collected in the list yielded, and the
+    previous handlers come back afterwards."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        cancel.set()
+        abort_transfers()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
