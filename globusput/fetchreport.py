@@ -12,7 +12,7 @@ from typing import Any
 from globusput.download import Fetched
 from globusput.fetchplan import Verdict
 from globusput.inert import markdown_text, shown
-from globusput.report import Reporter, cut_table, human_size, manifest_named
+from globusput.report import OUTPUT_LIMIT, Reporter, cut_table, human_size, manifest_named
 
 MARK = {"fetched": "✅ fetched", "failed": "❌ failed"}
 
@@ -115,12 +115,15 @@ def publish_verify(
     reporter: Reporter, verdict: Verdict, changed: Sequence[Fetched], collection: str
 ) -> None:
     different = [w.path for w, _ in verdict.different] + [o.item.path for o in changed]
+    lists = {
+        "missing": [w.path for w in verdict.missing],
+        "different": different,
+        "extra": verdict.extra,
+    }
+    # the three share GitHub's 1 MB for a job's outputs
     outputs = {
-        "missing": reporter.list_output(
-            "missing", [w.path for w in verdict.missing], "paths", "the log"
-        ),
-        "different": reporter.list_output("different", different, "paths", "the log"),
-        "extra": reporter.list_output("extra", verdict.extra, "paths", "the log"),
+        name: reporter.list_output(name, paths, "paths", "the log", OUTPUT_LIMIT // len(lists))
+        for name, paths in lists.items()
     }
     outputs["count"] = str(len(verdict.present) - len(changed))
     ok = verdict.complete and not changed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from globusput.layout import PlannedUpload
 from globusput.report import OUTPUT_LIMIT, SUMMARY_LIMIT, fit_output, step_summary
@@ -30,3 +30,35 @@ def test_the_url_output_is_cut_below_githubs_limit_counted_in_utf16() -> None:
     assert 0 < len(kept) < len(urls) and kept == urls[: len(kept)]
     assert len(json.dumps(kept).encode("utf-16-le")) <= OUTPUT_LIMIT
     assert fit_output(urls[:10]) == urls[:10]
+
+
+def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: Path) -> None:
+    """missing, different and extra share one job's 1 MB: each may take a third."""
+    import io
+
+    from globusput.ci import detect
+    from globusput.fetchplan import Verdict, Wanted
+    from globusput.fetchreport import publish_verify
+    from globusput.report import Reporter
+
+    from ..github_files import read_outputs
+
+    names = [f"/d/{n:06d}-" + "x" * 200 for n in range(6000)]
+    verdict = Verdict(
+        missing=[Wanted(n + "m", 1, None) for n in names],
+        different=[(Wanted(n + "d", 1, None), 2) for n in names],
+        extra=[n + "e" for n in names],
+    )
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(out=out, err=err, ci=detect(out, environ))
+    publish_verify(reporter, verdict, [], "c")
+    outputs = read_outputs(tmp_path / "output")
+    lists = [json.loads(outputs[name]) for name in ("missing", "different", "extra")]
+    assert all(0 < len(kept) < len(names) for kept in lists)
+    assert sum(len(outputs[n].encode("utf-16-le")) for n in outputs) <= OUTPUT_LIMIT
+    assert err.getvalue().count("lists them all") == 3
