@@ -8,11 +8,13 @@ client secret and every token the stand-in issued, so no test can leak one unnot
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +140,17 @@ class Runner:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def wait_for(self, route: str, path: str = "*", seconds: float = 20) -> None:
+        """Until the stand-in has had a request on ``route`` for a path matching ``path``
+        (a run started with :meth:`start` is then under way)."""
+        end = time.monotonic() + seconds
+        while not any(
+            e["route"] == route and fnmatch.fnmatchcase(e.get("path", ""), path)
+            for e in list(self.standin.log)
+        ):
+            assert time.monotonic() < end, f"no {route} request for {path} within {seconds} s"
+            time.sleep(0.05)
 
     def stored(self, path: str) -> bytes:
         """What the collection holds at a collection path."""

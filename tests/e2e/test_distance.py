@@ -229,10 +229,7 @@ def test_interrupted_runs_leave_no_partial_file(run: Runner, mode: tuple[str, ..
     run.write("out/small.txt", b"small")
     run.standin.add_fault("slow", rate=300_000, path="*big.bin*", times=3)
     proc = run.start(*mode, "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
-    end = time.monotonic() + 20
-    while not any("big.bin" in e["path"] for e in run.standin.log if e["route"] == "data.PUT"):
-        assert time.monotonic() < end, "the upload never started"
-        time.sleep(0.05)
+    run.wait_for("data.PUT", "*big.bin*")
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)

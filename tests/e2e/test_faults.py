@@ -137,16 +137,6 @@ def test_token_refused_twice_fails_with_exit_3(run: Runner) -> None:
     assert "permission denied (401)" in result.stderr
 
 
-def _wait_for_put(run: Runner, deadline: float = 20) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if run.standin.counts["data.PUT"]:
-            time.sleep(0.3)
-            return
-        time.sleep(0.05)
-    raise AssertionError("the upload never started")
-
-
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 @pytest.mark.parametrize("atomic", ["--atomic", "--no-atomic"])
 def test_interruption_stops_cleanly(run: Runner, signum: int, code: int, atomic: str) -> None:
@@ -166,7 +156,8 @@ def test_interruption_stops_cleanly(run: Runner, signum: int, code: int, atomic:
         "/i/",
         run.collection_id,
     )
-    _wait_for_put(run)
+    run.wait_for("data.PUT")
+    time.sleep(0.3)
     sent = time.monotonic()
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
@@ -191,7 +182,8 @@ def test_file_growing_during_upload_fails_and_leaves_nothing(run: Runner) -> Non
     run.remote_folder("/g")
     run.standin.add_fault("slow", rate=1_000_000)
     proc = run.start("--no-atomic", "grow.bin", "/g/", run.collection_id)
-    _wait_for_put(run)
+    run.wait_for("data.PUT")
+    time.sleep(0.3)
     with open(path, "ab") as stream:
         stream.write(b"more")
     out, err = proc.communicate(timeout=60)
