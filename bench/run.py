@@ -241,7 +241,6 @@ class Bench:
 
     def cmd_curl(self, workload: Workload, folder: Path) -> str:
         """One curl process: one stream for one file, --parallel for many (the ceilings)."""
-        config = self.work / "curl.conf"
         lines = []
         for rel in workload.files:
             (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -250,6 +249,12 @@ class Bench:
                 f'url = "{self.nginx.url}/bench/{rel}"',
                 "output = /dev/null",
             ]
+        return self._curl("curl.conf", lines, len(workload.files))
+
+    def _curl(self, name: str, lines: list[str], files: int, *extra: str) -> str:
+        """curl over a config file of ``lines`` (url, upload-file, output), with the
+        collection's token: one stream for one file, ``--parallel`` for many."""
+        config = self.work / name
         config.write_text("\n".join(lines) + "\n")
         parallel = ["--parallel", "--parallel-max", str(self.args.concurrency)]
         return shlex.join(
@@ -257,11 +262,12 @@ class Bench:
                 "curl",
                 "-sS",
                 "--fail",
+                *extra,
                 "--cacert",
                 str(self.standin.ca_path),
                 "-H",
                 f"@{self.header}",
-                *(parallel if len(workload.files) > 1 else []),
+                *(parallel if files > 1 else []),
                 "-K",
                 str(config),
             ]
@@ -284,29 +290,14 @@ class Bench:
     def cmd_curl_get(self, workload: Workload, folder: Path) -> str:
         """curl fetching every file (paths known beforehand), then ``openssl dgst -sha256``
         over what arrived: the ceiling for a download whose bytes are hashed."""
-        config = self.work / "curl-get.conf"
         lines = []
         for rel in workload.files:
             lines += [f'url = "{self.nginx.url}/bench/{rel}"', f'output = "{self.got / rel}"']
-        config.write_text("\n".join(lines) + "\n")
-        parallel = ["--parallel", "--parallel-max", str(self.args.concurrency)]
-        fetch = [
-            "curl",
-            "-sS",
-            "--fail",
-            "--create-dirs",
-            "--cacert",
-            str(self.standin.ca_path),
-            "-H",
-            f"@{self.header}",
-            *(parallel if len(workload.files) > 1 else []),
-            "-K",
-            str(config),
-        ]
+        fetch = self._curl("curl-get.conf", lines, len(workload.files), "--create-dirs")
         listing = self.work / "got-files.txt"
         listing.write_text("\n".join(str(self.got / rel) for rel in workload.files) + "\n")
         digest = f"xargs openssl dgst -sha256 < {shlex.quote(str(listing))} > /dev/null"
-        return f"{shlex.join(fetch)} && {digest}"
+        return f"{fetch} && {digest}"
 
     def cmd_get_floor(self, workload: Workload, folder: Path) -> str:
         """The least a download needs from Globus: one token, one collection look-up and one
