@@ -16,12 +16,21 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from globusput.answers import consent_error, login_again
-from globusput.errors import AuthError, ConfigError, ServiceError
+import globus_sdk
+from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
+from globus_sdk.transport import RequestsTransport
+
+from globusput.errors import (
+    AuthError,
+    ConfigError,
+    ServiceError,
+    UnknownScope,
+    consent_error,
+    login_again,
+)
+from globusput.session import LoggedSession
 
 if TYPE_CHECKING:
-    import globus_sdk
-
     from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
     from globusput.settings import Settings
@@ -36,8 +45,6 @@ def client_identity(client_id: uuid.UUID | str) -> str:
 
 def collection_scopes(collection_id: str, data_access: bool) -> list[str]:
     """The scopes of the collection's own token: ``https``, and ``data_access`` where needed."""
-    from globus_sdk.scopes import GCSCollectionScopes
-
     scopes = GCSCollectionScopes(collection_id)
     wanted = [scopes.https, scopes.data_access] if data_access else [scopes.https]
     return [str(s) for s in wanted]
@@ -46,8 +53,6 @@ def collection_scopes(collection_id: str, data_access: bool) -> list[str]:
 def transfer_scope(collection_id: str, data_access: bool) -> str:
     """Transfer's scope, with the collection's ``data_access`` as an (optional) dependency
     where Transfer needs it to act on the collection: as globus-sdk writes it."""
-    from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
-
     if not data_access:
         return str(TransferScopes.all)
     dependency = GCSCollectionScopes(collection_id).data_access.with_optional(True)
@@ -80,8 +85,6 @@ class DataAuthorizer:
 
     def header(self) -> tuple[str, int]:
         """The Authorization header value and the generation it belongs to."""
-        import globus_sdk
-
         with self._lock:
             try:
                 value = self._source().get_authorization_header()
@@ -94,8 +97,6 @@ class DataAuthorizer:
     def renew(self, generation: int, status: int = 401) -> bool:
         """Renew after a 401 (or the run's first 403), once per token generation; False when
         renewal is impossible or not worth it."""
-        import globus_sdk
-
         with self._lock:
             if generation != self._generation:
                 return True  # another worker renewed already
@@ -137,11 +138,6 @@ class ClientCredentials:
     def __init__(
         self, settings: Settings, secret: Callable[[str], None], log: Callable[[str], None]
     ) -> None:
-        import globus_sdk
-        from globus_sdk.transport import RequestsTransport
-
-        from globusput.session import LoggedSession
-
         assert settings.client_id is not None and settings.client_secret is not None
         assert settings.collection_id is not None
         self.settings = settings
@@ -198,8 +194,6 @@ class ClientCredentials:
 
     def _grant(self, scopes: list[str]) -> dict[str, globus_sdk.ClientCredentialsAuthorizer]:
         """One client-credentials request; a renewing authorizer per resource server."""
-        import globus_sdk
-
         try:
             response = self._client.oauth2_client_credentials_tokens(scopes)
         except globus_sdk.AuthAPIError as exc:
@@ -240,10 +234,6 @@ class ClientCredentials:
         return AuthError(
             f"Globus Auth refused the token request ({exc.http_status}): {exc.text[:200]}"
         )
-
-
-class UnknownScope(AuthError):
-    """Globus Auth does not know a scope asked for (raised to the caller that can explain)."""
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""Uploading a whole plan: concurrent workers, with the remote questions asked per folder.
+"""A run of files, in either direction, over the one worker pool.
 
 Transfer calls are slow (relayed to the collection's server) and rate-limited, so whatever can
 be learnt from one listing of a folder is learnt that way: which stored files an
@@ -8,50 +8,61 @@ quiet folders are checked by a HEAD to the HTTPS server instead, which is cheape
 
 from __future__ import annotations
 
-import os
-import queue
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from globusput.collection import TRANSFER_THREADS
-from globusput.layout import PlannedUpload, upload_order
-from globusput.session import stopped_by_signals
-from globusput.upload import FolderPending, Outcome, file_in_the_way, sha256_of
+from globusput.body import sha256_of
+from globusput.errors import FolderPending
+from globusput.folders import TRANSFER_THREADS
+from globusput.outcomes import Outcome, settle
+from globusput.plans import (
+    Listings,
+    PlannedDownload,
+    PlannedUpload,
+    keep_stored,
+    stored_entry,
+    upload_order,
+)
+from globusput.pool import Pool
+from globusput.summary import show
 
 if TYPE_CHECKING:
-    from globusput.collection import FolderState, RemoteEntry
+    from globusput.download import Downloader
     from globusput.report import Reporter
-    from globusput.selection import LocalFile
     from globusput.upload import Uploader
 
 #: A folder receiving at least this many files is checked by one listing instead of a HEAD
 #: per file (one Transfer call against that many requests to the HTTPS server).
 LIST_FROM = 8
-#: Stored and local clocks may differ this much when ``changed`` compares ages.
-MTIME_SLACK = 1.0
 
-Listings = Mapping[str, "dict[str, RemoteEntry] | None"]
+Uploaded = Outcome[PlannedUpload]
 
 
-def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bool:
-    """``never``: keep any stored file; ``changed``: keep one of the same size, not older."""
-    if stored is None or not stored.is_file or policy == "always":
-        return False
-    if policy == "never":
-        return True
-    local_mtime = os.stat(local.path).st_mtime
-    fresh = stored.modified is not None and stored.modified + MTIME_SLACK >= local_mtime
-    return stored.size == local.size and fresh
+def fetch_all(
+    plan: list[PlannedDownload],
+    downloader: Downloader,
+    concurrency: int,
+    reporter: Reporter,
+    keep: bool,
+) -> tuple[list[Outcome[PlannedDownload]], int]:
+    """Fetch (``keep``) or only hash every planned file; the signal that stopped the run."""
+    pool = Pool(plan, concurrency, downloader.cancel)
+
+    def work(index: int) -> None:
+        pool.finish(index, downloader.fetch(plan[index], keep))
+
+    def line(outcome: Outcome[PlannedDownload]) -> None:
+        if keep:
+            show(reporter, outcome)
+
+    title = f"{'Fetching' if keep else 'Hashing'} {len(plan)} files"
+    results, signum = pool.run(lambda: (range(len(plan)), []), work, reporter, title, line)
+    return settle(plan, results), signum
 
 
-def stored_entry(listings: Listings | None, item: PlannedUpload) -> RemoteEntry | None:
-    """What a folder listing says is stored at ``item``'s remote path, if it was listed."""
-    return ((listings or {}).get(item.folder) or {}).get(item.name)
-
-
-class Batch:
+class Uploads:
     """One run's uploads; SIGINT/SIGTERM stop the workers and leave a complete account."""
 
     def __init__(
@@ -60,7 +71,6 @@ class Batch:
         uploader: Uploader,
         *,
         concurrency: int,
-        cancel: threading.Event,
         reporter: Reporter,
         check_sizes: bool,
         overwrite: str,
@@ -68,41 +78,44 @@ class Batch:
     ) -> None:
         self.plan = list(plan)
         self.uploader = uploader
+        self.folders = uploader.folders
         self.collection = uploader.collection
-        self.concurrency = concurrency
-        self.cancel = cancel
+        self.pool = Pool(self.plan, concurrency, uploader.cancel)
         self.reporter = reporter
         self.check_sizes = check_sizes
         self.overwrite = overwrite
         self.listings = listings
         self._lock = threading.Lock()
         self._left: dict[str, int] = {}  #: files still to finish, per listed folder
-        self._waiting: dict[str, list[tuple[int, Outcome]]] = {}
-        self._making: dict[str, Future[FolderState]] = {}  #: folders asked of Transfer
-        self._outstanding = 0  #: files not yet uploaded (or failed), deferred ones included
-        self._checking = 0  #: folder checks under way
+        self._waiting: dict[str, list[tuple[int, Uploaded]]] = {}
+        self._deferred: set[int] = set()  #: files that stepped aside for their folder once
+        self._checks = ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="check")
 
-    def run(self) -> tuple[list[Outcome], int]:
-        results: dict[int, Outcome] = {}
-        done: queue.Queue[tuple[int, Outcome]] = queue.Queue()
+    def run(self) -> tuple[list[Uploaded], int]:
         count = len(self.plan)
         title = f"Uploading {count} file{'s' if count != 1 else ''}"
-        with stopped_by_signals(self.cancel) as received, self.reporter.files_section(title):
-            todo = self._skip_kept(done)
-            self._plan_checks(todo)
-            self._work(todo, done, results)
-        outcomes = [
-            results.get(index) or Outcome(item, "failed", error="not attempted: interrupted")
-            for index, item in enumerate(self.plan)
-        ]
-        for outcome in outcomes:
-            if outcome.error == "cancelled":
-                outcome.error = "interrupted before it finished"
-        return outcomes, received[0] if received else 0
+        try:
+            results, signum = self.pool.run(
+                self._start, self._work, self.reporter, title, lambda o: show(self.reporter, o)
+            )
+        finally:
+            self.folders.close()
+            self._checks.shutdown(wait=True, cancel_futures=True)
+        with self._lock:  # interrupted before their folder was listed: stored, not checked
+            for waiting in self._waiting.values():
+                for index, outcome in waiting:
+                    results.setdefault(index, outcome)
+        return settle(self.plan, results), signum
 
     # -- before: what is kept, how each file will be checked -------------------------------
-    def _skip_kept(self, done: queue.Queue[tuple[int, Outcome]]) -> list[int]:
-        """Queue the files to send, smallest per folder first; report the kept ones."""
+    def _start(self) -> tuple[list[int], list[tuple[int, Uploaded]]]:
+        kept: list[tuple[int, Uploaded]] = []
+        todo = self._skip_kept(kept)
+        self._plan_checks(todo)
+        return todo, kept
+
+    def _skip_kept(self, kept: list[tuple[int, Uploaded]]) -> list[int]:
+        """The files to send, smallest per folder first; the kept ones go to ``kept``."""
         listings = self.listings
         if self.overwrite != "always" and listings is None:
             listings = self.collection.listings({i.folder for i in self.plan})
@@ -118,7 +131,7 @@ class Batch:
             except OSError as exc:  # gone or unreadable since it was selected: this file only
                 outcome = self.uploader.failed(item, exc)
             self.reporter.progress.done(item)
-            done.put((index, outcome))
+            kept.append((index, outcome))
         return todo
 
     def _plan_checks(self, todo: list[int]) -> None:
@@ -131,157 +144,56 @@ class Batch:
             counts[folder] = counts.get(folder, 0) + 1
         self._left = {folder: n for folder, n in counts.items() if n >= LIST_FROM}
 
-    # -- during ------------------------------------------------------------------------------
-    def _work(
-        self,
-        indexes: list[int],
-        done: queue.Queue[tuple[int, Outcome]],
-        results: dict[int, Outcome],
-    ) -> None:
-        """Upload workers, plus a few threads for Transfer (folders, listings) so that no
-        upload waits on a call that takes most of a second."""
-        todo: queue.Queue[tuple[int, bool]] = queue.Queue()
-        for index in indexes:
-            todo.put((index, True))
-        self._outstanding = len(indexes)
-        transfer = ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="transfer")
-
-        def worker() -> None:
-            while not self.cancel.is_set():
-                try:
-                    index, may_defer = todo.get(timeout=0.1)
-                except queue.Empty:
-                    with self._lock:
-                        if self._outstanding == 0:
-                            return
-                    continue
-                item = self.plan[index]
-                if may_defer and self._waits_for_folder(index, todo, transfer):
-                    continue
-                listed = item.folder in self._left
-                check_size = self.check_sizes and not listed
-                try:
-                    outcome = self.uploader.upload(item, check_size, may_defer)
-                except FolderPending as pending:
-                    self._make_folder_then_retry(pending, index, todo, done, transfer)
-                    continue
-                except Exception as exc:  # a bug stays with its file: no lost worker, no hang
-                    error = f"internal error ({type(exc).__name__}: {exc})"
-                    outcome = Outcome(item, "failed", error=error)
-                self._complete(index, outcome, done, transfer)
-
-        # queues, not futures: waiting on thousands of futures costs O(n) per wake-up; Queue,
-        # not SimpleQueue, whose get(timeout) was seen never to return with several readers
-        workers = [
-            threading.Thread(target=worker, name=f"put-{n}", daemon=True)
-            for n in range(min(self.concurrency, len(indexes)))
-        ]
-        for thread in workers:
-            thread.start()
+    # -- during: one file on a worker ----------------------------------------------------
+    def _work(self, index: int) -> None:
+        item = self.plan[index]
+        may_defer = index not in self._deferred
+        if may_defer and self.folders.waiting(item.folder):
+            self._step_aside(index, FolderPending(item.folder))
+            return
+        check_size = self.check_sizes and item.folder not in self._left
         try:
-            while len(results) < len(self.plan):
-                try:
-                    index, outcome = done.get(timeout=0.25)  # wakes up for signals, too
-                except queue.Empty:
-                    idle = not any(thread.is_alive() for thread in workers)
-                    if idle and not self._checking and done.empty():
-                        break
-                    continue
-                results[index] = outcome
-                if outcome.error != "cancelled":
-                    self.reporter.outcome(outcome)
-        finally:
-            for thread in workers:
-                thread.join()
-            transfer.shutdown(wait=True, cancel_futures=True)
-        while not done.empty():
-            index, outcome = done.get()
-            results.setdefault(index, outcome)
-        with self._lock:  # interrupted before their folder was listed: stored, not checked
-            for waiting in self._waiting.values():
-                for index, outcome in waiting:
-                    results.setdefault(index, outcome)
+            outcome = self.uploader.upload(item, check_size, may_defer)
+        except FolderPending as pending:
+            self._step_aside(index, pending)
+            return
+        self._complete(index, outcome)
 
-    # -- folders: made by the Transfer threads while uploads go on elsewhere --------------
-    def _waits_for_folder(
-        self, index: int, todo: queue.Queue[tuple[int, bool]], pool: ThreadPoolExecutor
-    ) -> bool:
-        """A file whose folder is being made joins the files waiting for it."""
-        folder = self.plan[index].folder
-        with self._lock:
-            making = self._making.get(folder)
-            if making is None or making.done():
-                return False
-        self._make_folder_then_retry(FolderPending(folder), index, todo, None, pool)
-        return True
+    def _step_aside(self, index: int, pending: FolderPending) -> None:
+        """The file waits while its folder is made, then goes again (never aside twice)."""
+        self._deferred.add(index)
+        item = self.plan[index]
 
-    def _make_folder_then_retry(
-        self,
-        pending: FolderPending,
-        index: int,
-        todo: queue.Queue[tuple[int, bool]],
-        done: queue.Queue[tuple[int, Outcome]] | None,
-        pool: ThreadPoolExecutor,
-    ) -> None:
-        folder = pending.folder
-        with self._lock:
-            making = self._making.get(folder)
-            if making is None:
-                making = self._making[folder] = pool.submit(self.collection.make_folder, folder)
-
-        def then(made: Future[FolderState]) -> None:
-            """The folder was missing (or could not be made): send the file again. It was
-            there all along: the PUT's failure was the answer. No more deferring either way:
-            a failure to make the folder then lands on the file, with its message."""
-            failed = made.exception() is not None  # the file's own try says why
-            if pending.failure is None or failed or made.result() == "created" or done is None:
-                todo.put((index, False))
-                return
-            item = self.plan[index]
+        def fail(exc: Exception) -> None:
             self.uploader.progress.done(item)
-            failure: Exception = pending.failure
-            if self.uploader.folder_is_a_file(folder):
-                failure = file_in_the_way(folder)
-            self._complete(index, self.uploader.failed(item, failure), done, pool)
+            self._complete(index, self.uploader.failed(item, exc))
 
-        making.add_done_callback(then)
+        self.folders.then(pending, lambda: self.pool.again(index), fail)
 
     # -- after: one listing per busy folder ---------------------------------------------------
-    def _complete(
-        self,
-        index: int,
-        outcome: Outcome,
-        done: queue.Queue[tuple[int, Outcome]],
-        pool: ThreadPoolExecutor,
-    ) -> None:
+    def _complete(self, index: int, outcome: Uploaded) -> None:
         """A file is done; a listed folder's outcomes wait for its last file, then are checked
         together, on a Transfer thread."""
         folder = outcome.item.folder
         with self._lock:
-            self._outstanding -= 1
             if folder not in self._left:
-                done.put((index, outcome))
+                self.pool.finish(index, outcome)
                 return
             self._waiting.setdefault(folder, []).append((index, outcome))
             self._left[folder] -= 1
-            if self._left[folder] or self.cancel.is_set():
+            if self._left[folder] or self.uploader.cancel.is_set():
                 return
             finished = self._waiting.pop(folder)
-            self._checking += 1
 
         def check() -> None:
-            try:
-                for checked in self._check_folder(folder, finished):
-                    done.put(checked)
-            finally:
-                with self._lock:
-                    self._checking -= 1
+            for checked in self._check_folder(folder, finished):
+                self.pool.finish(*checked)
 
-        pool.submit(check)
+        self.pool.aside(self._checks, check)
 
     def _check_folder(
-        self, folder: str, finished: list[tuple[int, Outcome]]
-    ) -> list[tuple[int, Outcome]]:
+        self, folder: str, finished: list[tuple[int, Uploaded]]
+    ) -> list[tuple[int, Uploaded]]:
         """One listing for the folder; a file missing or of the wrong size is sent again."""
         uploaded = [(i, o) for i, o in finished if o.status == "uploaded"]
         if not uploaded:
@@ -305,10 +217,10 @@ class Batch:
             checked.append((index, outcome))
         return checked
 
-    def _again(self, outcome: Outcome, check_only: bool) -> Outcome:
+    def _again(self, outcome: Uploaded, check_only: bool) -> Uploaded:
         item = outcome.item
         if check_only:
-            problem = self.uploader.stored_size_problem(item)
+            problem = self.uploader.readback.problem(item)
             if problem is None:
                 return outcome
             self.reporter.debug(f"{item.source.path}: {problem}, sending it again")

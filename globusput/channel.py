@@ -1,30 +1,52 @@
-"""What every file's transfer to or from the collection's HTTPS server shares: the pooled
-session, the token, TLS trust, timeouts, the retry policy, cancellation and progress.
+"""The one way to the collection's HTTPS server, for both directions: the authorised request
+and what its answer means.
 
-Transient failures are retried under urllib3's :class:`~urllib3.util.Retry` policy (jittered
-exponential backoff, ``Retry-After`` honoured up to five minutes), the same for uploads and
-downloads.
+Every request carries the collection's token (and goes nowhere else: redirects are never
+followed, they lead to login pages and would take the token along), the SDK's TLS trust,
+timeouts, and cancellation. Every answer is judged here: done, worth another try, or final;
+every outcome a user could mistake for success is a failure (a redirect to a login page, a 2xx
+carrying an HTML step-up page). Transient failures are retried under urllib3's
+:class:`~urllib3.util.Retry` policy (jittered exponential backoff, ``Retry-After`` honoured up
+to five minutes), the same for uploads and downloads.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
+import requests
 from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
-from globusput.answers import Permanent, Retryable
-from globusput.body import Cancelled
+from globusput.errors import (
+    AuthError,
+    Cancelled,
+    Mismatch,
+    Permanent,
+    Restart,
+    Retryable,
+    Unauthorized,
+)
+from globusput.outcomes import CANCELLED, Item, Outcome
 
 if TYPE_CHECKING:
-    import requests
-
     from globusput.auth import DataAuthorizer
     from globusput.progress import Progress
 
 MAX_RETRY_AFTER = 300.0
+#: Statuses that say "try again later" rather than "this will never work".
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Answers that may mean "the folder is missing": servers disagree (WebDAV 409, nginx 500,
+#: others 404, 405 or 403), and Globus does not document its own.
+FOLDER_HINTS = frozenset({403, 404, 405, 409, 500})
+STEP_UP = (
+    "the collection wants an interactive (step-up) login; use an identity that satisfies its "
+    "authentication policy"
+)
+
+Method = Literal["PUT", "GET", "HEAD", "DELETE"]
 
 
 class Channel:
@@ -36,6 +58,7 @@ class Channel:
         session: requests.Session,
         authorizer: DataAuthorizer,
         identity: str,
+        collection_id: str,
         verify_tls: bool | str,
         retries: int,
         backoff: float,
@@ -47,6 +70,7 @@ class Channel:
         self.session = session
         self.authorizer = authorizer
         self.identity = identity  #: who the collection sees, for permission messages
+        self.collection_id = collection_id
         self.verify_tls = verify_tls
         self.retries = retries
         self.backoff = backoff
@@ -54,6 +78,35 @@ class Channel:
         self.cancel = cancel
         self.debug = debug
         self.progress = progress
+
+    def request(
+        self,
+        method: Method,
+        url: str,
+        *,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+    ) -> tuple[requests.Response, int]:
+        """Send one request with the collection's token; the answer, and the token
+        generation it was sent with (for a renewal after a refusal)."""
+        header, generation = self.authorizer.header()
+        response = self.session.request(
+            method,
+            url,
+            data=data,
+            headers={**(headers or {}), "Authorization": header},
+            allow_redirects=False,
+            timeout=self.timeout,
+            verify=self.verify_tls,
+            stream=stream,
+        )
+        return response, generation
+
+    def renewed(self, exc: Unauthorized, renewed: bool) -> bool:
+        """After a refusal: True when a renewed token is worth one more attempt (once per
+        file); otherwise the refusal stands."""
+        return not renewed and self.authorizer.renew(exc.generation, exc.status)
 
     def retry_policy(self) -> Retry:
         """A fresh count of the retries one file may have."""
@@ -88,3 +141,113 @@ class Channel:
         if self.cancel.wait(delay):
             raise Cancelled
         return retry
+
+    def judge(
+        self, method: Method, response: requests.Response, generation: int, item: Any
+    ) -> None:
+        """See :func:`judge`; ``item`` is the file the request was about."""
+        judge(method, response, generation, item, self.identity, self.collection_id)
+
+
+def judge(
+    method: Method,
+    response: requests.Response,
+    generation: int,
+    item: Any,
+    identity: str,
+    collection: str,
+) -> None:
+    """Turn an answer into success (return), a retry or a final failure (raise). ``item``
+    has the ``folder`` and ``path`` of the file on the collection."""
+    status = response.status_code
+    if 200 <= status < 300:
+        if method == "PUT" and looks_like_html(response):
+            raise Permanent(
+                f"the server answered {status} with an HTML page instead of storing the file: "
+                + STEP_UP,
+                auth=True,
+            )
+        return
+    if method == "GET":
+        response.content  # noqa: B018  (a short error body; read so the connection is reused)
+    if status == 416 and method == "GET":
+        raise Restart  # the part held is not a prefix of the file any more
+    if 300 <= status < 400:
+        raise Permanent(
+            f"redirected ({status}) to a login page: the collection did not accept the token "
+            f"for {identity}; check that the collection id is right and that identity "
+            "has access",
+            auth=True,
+        )
+    if status in (401, 403):
+        access = "write" if method == "PUT" else "read"
+        message = permission_message(item.folder, status, identity, collection, access)
+        raise Unauthorized(generation, Permanent(message, auth=True, status=status))
+    if status in TRANSIENT_STATUSES or (status == 404 and endpoint_error(response)):
+        raise Retryable(f"server answered {status}", response=response)
+    if status == 404 and method == "GET":
+        raise Permanent(f"{item.path} is not on the collection (404)", status=status)
+    if status in (404, 405, 409) and method == "PUT":
+        raise Permanent(
+            f"the server refused the file ({status}): the folder "
+            f"{item.folder}/ is missing or {item.path} is "
+            "a folder; leave folder creation on (no --no-mkdir) or create it first",
+            status=status,
+        )
+    raise Permanent(f"the server answered {status} {response.reason}", status=status)
+
+
+def permission_message(
+    folder: str, status: int, identity: str, collection: str, access: str = "write"
+) -> str:
+    """Who needs which access where, and where it is granted."""
+    return (
+        f"permission denied ({status}): {identity} needs {access} access to "
+        f"{folder}/ on collection {collection}; "
+        "grant it through the collection's sharing settings (guest collection) or an "
+        "identity mapping (mapped collection)"
+    )
+
+
+def looks_like_html(response: requests.Response) -> bool:
+    """A non-empty HTML body on a 2xx is a login page, not an acknowledgement."""
+    head = response.content[:512].lstrip().lower()
+    if not head:
+        return False
+    return "html" in response.headers.get("Content-Type", "").lower() or head.startswith(
+        (b"<!doctype", b"<html", b"<head", b"<script")
+    )
+
+
+def endpoint_error(response: requests.Response) -> bool:
+    """GCS answers some backend faults as 404 naming ENDPOINT_ERROR; those are transient."""
+    text = response.content[:4096]
+    return b"ENDPOINT_ERROR" in text or b"GCS Manager Internal Error" in text
+
+
+def describe(exc: requests.RequestException) -> str:
+    """A failure without an answer, in words (its text can carry URLs: not shown)."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out waiting for the server"
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return "connection failed or was reset"
+    return f"the server's answer could not be read ({type(exc).__name__})"
+
+
+def failure(item: Item, exc: BaseException, local: str) -> Outcome[Item]:
+    """The outcome of a file given up with ``exc``; ``local`` names what a local I/O error
+    was about ("cannot read dist/a.whl")."""
+    outcome: Outcome[Item] = Outcome(item, "failed", error=str(exc))
+    if isinstance(exc, Permanent):
+        outcome.auth_failure = exc.auth
+        outcome.mismatch = isinstance(exc, Mismatch)
+    elif isinstance(exc, AuthError):
+        outcome.auth_failure = True
+    elif isinstance(exc, Cancelled):
+        outcome.error = CANCELLED
+    elif isinstance(exc, requests.RequestException):  # an OSError too, but not a local one
+        outcome.error = f"network error talking to the collection: {describe(exc)}"
+    elif isinstance(exc, OSError):
+        outcome.error = f"{local}: {exc.strerror or exc}"
+    # other GlobusputErrors: a Transfer failure while making this file's folder
+    return outcome

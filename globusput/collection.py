@@ -1,7 +1,9 @@
 """The collection as Globus Transfer sees it: its HTTPS base URL, folders, listings, rename.
 
-Every call here is a Transfer call, relayed to the collection's server and so slow: folders are
-made once per run whichever thread asks, and a folder's listing answers for all its files.
+Every call here is a Transfer call, relayed to the collection's server and so slow: a
+folder's listing answers for all its files, and which folders to make is decided once per run
+by :mod:`globusput.folders`. Consent that Transfer asks for, session policies and dead logins
+become errors that say what to do.
 """
 
 from __future__ import annotations
@@ -11,16 +13,22 @@ import posixpath
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from globusput.errors import AuthError, CollectionError, ServiceError
+import globus_sdk
 
-if TYPE_CHECKING:
-    import globus_sdk
-
+from globusput.errors import (
+    AuthError,
+    CollectionError,
+    GlobusputError,
+    ServiceError,
+    consent_error,
+    login_again,
+    session_error,
+)
 
 #: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
 FolderState = Literal["created", "existed", "refused"]
@@ -103,9 +111,6 @@ class Collection:
         self._consent = consent
         self._consent_lock = threading.Lock()
         self._consented: set[str] = set()
-        self._lock = threading.Lock()
-        self._folders: dict[str, Future[FolderState]] = {}
-        self.note_folder("/")
         self.filesystem_ops = True  #: False once Transfer refused stat/mkdir/rename
 
     def info(self) -> CollectionInfo:
@@ -139,70 +144,19 @@ class Collection:
         found = self._look(lambda: self._client.operation_stat(self.id, path), f"stat {path}")
         return None if found is None else dict(found.data)
 
-    # -- folders -------------------------------------------------------------------------
-    def make_folder(self, folder: str) -> FolderState:
-        """``mkdir -p`` once per folder per run, whichever thread asks first.
-
-        Threads asking for a folder that another thread is making wait for that answer, so a
-        folder costs one mkdir (two when its parent is missing too), never one per file.
-        """
-        folder = posixpath.normpath(folder) if folder != "/" else "/"
-        with self._lock:
-            cell = self._folders.get(folder)
-            owner = cell is None
-            if cell is None:
-                cell = self._folders[folder] = Future()
-        if not owner:
-            return cell.result()
+    def mkdir(self, folder: str) -> FolderState | GlobusputError:
+        """One mkdir: the folder is new, was there, or Transfer refuses folder operations;
+        any other refusal is returned, not raised (the parent may be missing: said as 404
+        NotFound or some undocumented MkdirFailed variant), for the folders' owner to judge."""
         try:
-            state = self._mkdir_p(folder)
-        except BaseException as exc:
-            with self._lock:
-                del self._folders[folder]  # the next asker tries again
-            cell.set_exception(exc)
-            raise
-        cell.set_result(state)
-        return state
-
-    def note_folder(self, folder: str) -> None:
-        """A file was stored in ``folder``: it and its parents exist, no mkdir needed."""
-        with self._lock:
-            while folder not in self._folders:
-                cell: Future[FolderState] = Future()
-                cell.set_result("existed")
-                self._folders[folder] = cell
-                folder = posixpath.dirname(folder)
-
-    def folder_known(self, folder: str) -> bool:
-        with self._lock:
-            cell = self._folders.get(folder)
-        if cell is None or not cell.done() or cell.exception() is not None:
-            return False
-        return cell.result() != "refused"
-
-    def _mkdir_p(self, folder: str) -> FolderState:
-        import globus_sdk
-
-        for attempt in range(2):
-            try:
-                self._transfer(lambda: self._client.operation_mkdir(self.id, folder))
-                return "created"
-            except globus_sdk.TransferAPIError as exc:
-                if "Exists" in str(exc.code):
-                    return "existed"
-                if self._refused(exc):
-                    return "refused"
-                # the parent may be missing: said as 404 NotFound, or some MkdirFailed variant
-                # (undocumented), so any other refusal makes the parent (no call when it is
-                # known: another thread may have made it while this mkdir was on its way) and
-                # tries once more
-                parent = posixpath.dirname(folder)
-                if attempt == 0 and parent != folder:
-                    if self.make_folder(parent) == "refused":
-                        return "refused"
-                    continue
-                raise self._service_error(exc, f"create folder {folder}") from None
-        raise AssertionError("unreachable")
+            self._transfer(lambda: self._client.operation_mkdir(self.id, folder))
+            return "created"
+        except globus_sdk.TransferAPIError as exc:
+            if "Exists" in str(exc.code):
+                return "existed"
+            if self._refused(exc):
+                return "refused"
+            return self._service_error(exc, f"create folder {folder}")
 
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         """Name -> size and age of every entry in ``folder``: one request per folder (paged
@@ -250,8 +204,6 @@ class Collection:
 
     def _look(self, call: Callable[[], Any], what: str) -> Any:
         """A read-only Transfer call; None when the path is missing or Transfer refuses."""
-        import globus_sdk
-
         try:
             return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
@@ -261,9 +213,14 @@ class Collection:
                 return None
             raise self._service_error(exc, what) from None
 
-    def rename(self, old: str, new: str) -> None:
-        import globus_sdk
+    def unlisted(self, why: str) -> AuthError:
+        """Transfer refused listings (:attr:`filesystem_ops` is False): ``why`` it matters."""
+        return AuthError(
+            f"Globus Transfer refused to list folders on collection {self.id} for "
+            f"{self.identity}; {why}, or grant the identity access"
+        )
 
+    def rename(self, old: str, new: str) -> None:
         try:
             self._transfer(lambda: self._client.operation_rename(self.id, old, new))
         except globus_sdk.TransferAPIError as exc:
@@ -285,8 +242,6 @@ class Collection:
         return True
 
     def _call(self, call: Callable[[], Any], what: str) -> Any:
-        import globus_sdk
-
         try:
             return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
@@ -302,10 +257,6 @@ class Collection:
         once and the call repeated; a session policy, a dead login or an unreachable service
         become errors that say so, never "operations refused". Other refusals are raised for
         the caller to judge."""
-        import globus_sdk
-
-        from globusput.answers import consent_error, login_again, session_error
-
         for attempt in range(2):
             try:
                 return call()
@@ -335,7 +286,7 @@ class Collection:
             self._consent(scopes)
             self._consented.update(scopes)
 
-    def _service_error(self, exc: globus_sdk.TransferAPIError, what: str) -> Exception:
+    def _service_error(self, exc: globus_sdk.TransferAPIError, what: str) -> GlobusputError:
         if exc.http_status in (401, 403):
             return AuthError(
                 f"Globus Transfer refused to {what} on collection {self.id} for {self.identity} "

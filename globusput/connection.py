@@ -6,17 +6,23 @@ Shared by every command that talks to a collection (upload, get, verify).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+import urllib3
+from globus_sdk.config import get_ssl_verify
+
+from globusput.auth import ClientCredentials, Credentials, DataAuthorizer
+from globusput.collection import Collection, CollectionInfo
 from globusput.errors import ConfigError
+from globusput.pacing import TransferPacing
+from globusput.person import PersonLogin
+from globusput.progress import make_progress
 from globusput.report import Reporter, check_writable
+from globusput.session import make_session
 from globusput.settings import Settings
-
-if TYPE_CHECKING:
-    from globusput.auth import DataAuthorizer
-    from globusput.collection import Collection, CollectionInfo
 
 _HALF_CREDENTIALS = (
     "GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET go together: set both (a Globus confidential "
@@ -35,11 +41,6 @@ def connect(
 ) -> Iterator[tuple[Collection, CollectionInfo, DataAuthorizer]]:
     """The collection as Transfer describes it and a token for its HTTPS server, by client
     credentials or a person's login; the Transfer requests made are logged at the end."""
-    from globusput.auth import ClientCredentials, Credentials
-    from globusput.collection import Collection
-    from globusput.pacing import TransferPacing
-    from globusput.userlogin import PersonLogin
-
     assert settings.collection_id is not None
     check_credential_pair(settings)
     pacing = TransferPacing(log=reporter.debug)
@@ -76,8 +77,6 @@ def check_outputs(settings: Settings, reporter: Reporter) -> None:
 
 def data_tls_verify(settings: Settings, reporter: Reporter) -> bool | str:
     """The SDK's trust (GLOBUS_SDK_VERIFY_SSL) for data too; never off without a loud flag."""
-    from globus_sdk.config import get_ssl_verify
-
     try:
         verify = get_ssl_verify()
     except ValueError as exc:
@@ -90,7 +89,31 @@ def data_tls_verify(settings: Settings, reporter: Reporter) -> bool | str:
                 "instead, or set GLOBUSPUT_INSECURE_SKIP_TLS_VERIFY=true if you accept that"
             )
         reporter.warn("TLS VERIFICATION IS OFF for uploads: the token can be intercepted")
-        import urllib3
-
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return verify
+
+
+def channel_options(
+    settings: Settings,
+    reporter: Reporter,
+    collection: Collection,
+    data: DataAuthorizer,
+    tls: bool | str,
+    sizes: tuple[int, int],
+) -> dict[str, Any]:
+    """What an Uploader or Downloader is made with (see :class:`~globusput.channel.Channel`),
+    for a run of ``sizes`` (bytes, files); the progress display starts here."""
+    reporter.progress = make_progress(settings.quiet, *sizes, reporter.out)
+    return {
+        "session": make_session(settings.concurrency, reporter.debug),
+        "authorizer": data,
+        "identity": collection.identity,
+        "collection_id": collection.id,
+        "verify_tls": tls,
+        "retries": settings.retries,
+        "backoff": settings.retry_backoff,
+        "timeout": settings.timeout,
+        "cancel": threading.Event(),
+        "debug": reporter.debug,
+        "progress": reporter.progress,
+    }

@@ -12,53 +12,30 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO
 
 import requests
 
-from globusput.answers import (
-    TRANSIENT_STATUSES,
+from globusput.channel import STEP_UP, Channel, describe, failure
+from globusput.errors import (
+    Cancelled,
+    GlobusputError,
+    Mismatch,
     Permanent,
+    Restart,
     Retryable,
     Unauthorized,
-    describe,
-    endpoint_error,
 )
-from globusput.body import Cancelled
-from globusput.channel import Channel
-from globusput.errors import AuthError, GlobusputError
-from globusput.fetchplan import PlannedDownload
-from globusput.layout import hidden_sibling
+from globusput.outcomes import Outcome
+from globusput.paths import hidden_sibling
+from globusput.plans import PlannedDownload
 
-if TYPE_CHECKING:
-    pass
-
-Status = Literal["fetched", "checked", "failed"]
 #: Reads from the socket: a broken answer loses at most one (urllib3 keeps a partial read).
 READ_SIZE = 256 << 10
 #: Copies started over (another part than asked for came, or none fitted) before giving up.
 MAX_RESTARTS = 3
-
-
-@dataclass
-class Fetched:
-    item: PlannedDownload
-    status: Status
-    sha256: str | None = None
-    size: int = 0
-    error: str | None = None
-    auth_failure: bool = False
-    mismatch: bool = False  #: the copy's SHA-256 is not the recorded one
-
-
-class Mismatch(Permanent):
-    """The bytes arrived, but they are not the file a manifest describes."""
-
-
-class _Restart(Exception):
-    """The server sent the whole file, not the range asked for: start the copy again."""
+Fetched = Outcome[PlannedDownload]
 
 
 class Downloader(Channel):
@@ -72,19 +49,9 @@ class Downloader(Channel):
                 sha256, size = self._to_file(item)
             else:
                 sha256, size = self._get(item, None)
-            outcome = Fetched(item, "fetched" if keep else "checked", sha256, size)
-        except Permanent as exc:
-            outcome = Fetched(item, "failed", error=str(exc), auth_failure=exc.auth)
-            outcome.mismatch = isinstance(exc, Mismatch)
-        except AuthError as exc:
-            outcome = Fetched(item, "failed", error=str(exc), auth_failure=True)
-        except Cancelled:
-            outcome = Fetched(item, "failed", error="cancelled")
-        except GlobusputError as exc:
-            outcome = Fetched(item, "failed", error=str(exc))
-        except OSError as exc:
-            reason = exc.strerror or exc
-            outcome = Fetched(item, "failed", error=f"cannot write {item.local}: {reason}")
+            outcome = Fetched(item, "fetched" if keep else "checked", sha256, size=size)
+        except (Permanent, GlobusputError, Cancelled, OSError) as exc:
+            outcome = failure(item, exc, f"cannot write {item.local}")
         self.progress.done(item)
         return outcome
 
@@ -128,7 +95,7 @@ class Downloader(Channel):
                 raise Cancelled
             try:
                 self._attempt(item, copy)
-            except _Restart:
+            except Restart:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
                     raise Permanent(
@@ -139,7 +106,7 @@ class Downloader(Channel):
                 copy.restart()
                 continue
             except Unauthorized as exc:
-                if not renewed and self.authorizer.renew(exc.generation, exc.status):
+                if self.renewed(exc, renewed):
                     renewed = True
                     continue
                 raise exc.final from None
@@ -162,19 +129,9 @@ class Downloader(Channel):
 
     def _attempt(self, item: PlannedDownload, copy: _Copy) -> None:
         """One GET, from the first byte not yet held."""
-        header, generation = self.authorizer.header()
-        headers = {"Authorization": header}
-        if copy.received:
-            headers["Range"] = f"bytes={copy.received}-"
+        headers = {"Range": f"bytes={copy.received}-"} if copy.received else {}
         try:
-            response = self.session.get(
-                item.url,
-                headers=headers,
-                allow_redirects=False,  # a redirect leads to a login page, and takes the token
-                timeout=self.timeout,
-                verify=self.verify_tls,
-                stream=True,
-            )
+            response, generation = self.request("GET", item.url, headers=headers, stream=True)
         except requests.RequestException as exc:
             raise Retryable(describe(exc)) from None
         with response:
@@ -182,7 +139,7 @@ class Downloader(Channel):
             first = _first_byte(response)
             if copy.received and first != copy.received:
                 if first != 0:
-                    raise _Restart  # another part than asked: ask for the whole file
+                    raise Restart  # another part than asked: ask for the whole file
                 self.progress.advance(item, -copy.received)  # the whole file came instead:
                 copy.restart()  # the copy starts over with it
             copy.resumed = copy.resumed or response.status_code == 206
@@ -196,51 +153,27 @@ class Downloader(Channel):
                 raise Retryable(describe(exc)) from None
         if total is not None and copy.received != total:
             if copy.received > total:
-                raise _Restart
+                raise Restart
             raise Retryable(f"the answer ended after {copy.received} of {total} bytes")
 
     def _judge(
         self, item: PlannedDownload, response: requests.Response, generation: int
     ) -> int | None:
         """The file's full size when the answer carries it, or raise what the answer means."""
-        status = response.status_code
-        if status in (200, 206):
-            total = _full_size(response)
-            expected = item.size if item.size is not None else total
-            html = "html" in response.headers.get("Content-Type", "").lower()
-            if status == 200 and html and total != expected:  # the body is not read to tell
-                raise Permanent(
-                    "the server answered with an HTML page instead of the file: the collection "
-                    "wants an interactive (step-up) login; use an identity that satisfies its "
-                    "authentication policy",
-                    auth=True,
-                )
-            if item.size is not None and total is not None and total != item.size:
-                self.debug(f"{item.path}: {total} bytes now, {item.size} when listed")
-            return total
-        response.content  # noqa: B018  (a short error body; read so the connection is reused)
-        if status == 416:
-            raise _Restart  # the part held is not a prefix of the file any more
-        if 300 <= status < 400:
+        self.judge("GET", response, generation, item)
+        if response.status_code not in (200, 206):
+            raise Permanent(f"the server answered {response.status_code} {response.reason}")
+        total = _full_size(response)
+        expected = item.size if item.size is not None else total
+        html = "html" in response.headers.get("Content-Type", "").lower()
+        if response.status_code == 200 and html and total != expected:  # the body is not read
             raise Permanent(
-                f"redirected ({status}) to a login page: the collection did not accept the token "
-                f"for {self.identity}; check that the collection id is right and that identity "
-                "has access",
+                "the server answered with an HTML page instead of the file: " + STEP_UP,
                 auth=True,
             )
-        if status in (401, 403):
-            final = Permanent(
-                f"permission denied ({status}): {self.identity} needs read access to "
-                f"{item.folder}/ on the collection",
-                auth=True,
-                status=status,
-            )
-            raise Unauthorized(generation, final)
-        if status in TRANSIENT_STATUSES or (status == 404 and endpoint_error(response)):
-            raise Retryable(f"server answered {status}", response=response)
-        if status == 404:
-            raise Permanent(f"{item.path} is not on the collection (404)")
-        raise Permanent(f"the server answered {status} {response.reason}")
+        if item.size is not None and total is not None and total != item.size:
+            self.debug(f"{item.path}: {total} bytes now, {item.size} when listed")
+        return total
 
 
 class _Copy:

@@ -14,14 +14,13 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import globus_sdk
 import requests
+from globus_sdk.transport import RetryCheckResult
 
 from globusput.session import LoggedSession
-
-if TYPE_CHECKING:
-    import globus_sdk
 
 #: At most this many Transfer requests start in any WINDOW seconds: half the reported limit.
 RATE = 10
@@ -110,8 +109,6 @@ def _network_retries_bounded(
     ctx: globus_sdk.transport.RetryContext,
 ) -> globus_sdk.transport.RetryCheckResult:
     """Stop retrying a request that never got an answer after ``NETWORK_RETRIES``."""
-    from globus_sdk.transport import RetryCheckResult
-
     if isinstance(ctx.exception, requests.RequestException) and ctx.attempt >= NETWORK_RETRIES:
         return RetryCheckResult.do_not_retry
     return RetryCheckResult.no_decision
@@ -132,8 +129,6 @@ class TransferPacing:
         authorizer: globus_sdk.authorizers.GlobusAuthorizer | None = None,
         app: globus_sdk.UserApp | None = None,
     ) -> globus_sdk.TransferClient:
-        import globus_sdk
-
         transport = globus_sdk.transport.RequestsTransport()
         transport.session.close()
         transport.session = _PacedSession(self.pacer, self.counts, self._log)

@@ -21,19 +21,21 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from globusput.errors import AuthError, CollectionError, DestinationError, ServiceError
-from globusput.layout import Destination, PlannedUpload, hidden_sibling, staging_folder
+from globusput.errors import (
+    AuthError,
+    CollectionError,
+    DestinationError,
+    GlobusputError,
+    PlacementFailed,
+    ServiceError,
+)
+from globusput.paths import Destination, hidden_sibling
+from globusput.plans import PlannedUpload, staging_folder
 
 if TYPE_CHECKING:
     from globusput.collection import Collection, RemoteEntry
-
-
-class PlacementFailed(Exception):
-    """Moving a finished upload into place failed; the message says why."""
-
-    def __init__(self, reason: str, auth: bool = False) -> None:
-        super().__init__(reason)
-        self.auth = auth
+    from globusput.folders import Folders
+    from globusput.outcomes import Outcome
 
 
 class Placement:
@@ -56,7 +58,7 @@ class Placement:
 
     @staticmethod
     def temporary_path(item: PlannedUpload) -> str:
-        folder, name = posixpath.split(item.remote_path)
+        folder, name = posixpath.split(item.path)
         return posixpath.join(
             folder, hidden_sibling(name, f".globusput-{secrets.token_hex(4)}.part")
         )
@@ -68,22 +70,22 @@ class Placement:
         old file is removed first: how Transfer says so is undocumented, so any refusal is
         judged by looking whether a file holds the final name."""
         try:
-            self.collection.rename(temp_path, item.remote_path)
+            self.collection.rename(temp_path, item.path)
         except ServiceError as exc:
             try:
-                entry = self.collection.stat(item.remote_path)
+                entry = self.collection.stat(item.path)
             except ServiceError:
                 entry = None
             if entry is not None and entry.get("type") == "dir":
                 raise PlacementFailed(
-                    f"{item.remote_path} on the collection is a folder, not a file: choose "
+                    f"{item.path} on the collection is a folder, not a file: choose "
                     "another destination, or remove that folder"
                 ) from None
             if entry is None:
                 raise PlacementFailed(str(exc)) from None
             discard(item.url)
             try:
-                self.collection.rename(temp_path, item.remote_path)
+                self.collection.rename(temp_path, item.path)
             except ServiceError as again:
                 raise PlacementFailed(str(again)) from None
         except AuthError as exc:
@@ -110,8 +112,9 @@ class StagedFolder:
     not select: if it holds other files, the run stops and says which.
     """
 
-    def __init__(self, collection: Collection, destination: Destination) -> None:
-        self.collection = collection
+    def __init__(self, folders: Folders, destination: Destination) -> None:
+        self.folders = folders
+        self.collection = folders.collection
         self.final = destination.path
         self.staging = staging_folder(destination)
 
@@ -123,7 +126,7 @@ class StagedFolder:
                 f"{self.final} already exists on the collection: whole-folder upload publishes "
                 "a new folder; choose a new destination (e.g. a version or build number)"
             )
-        state = self.collection.make_folder(self.staging)
+        state = self.folders.make(self.staging)
         if state == "refused":
             raise CollectionError(
                 "whole-folder upload needs Globus Transfer's mkdir and rename, which the "
@@ -154,3 +157,29 @@ class StagedFolder:
             raise type(exc)(
                 f"{exc}; the files are complete in {self.staging}: rerun to publish them"
             ) from None
+
+    def finish(
+        self,
+        outcomes: list[Outcome[PlannedUpload]],
+        plan: list[PlannedUpload],
+        complete: bool,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> GlobusputError | None:
+        """Move a complete staging folder into place, or say where the files wait; the
+        outcomes then name the published files. A failure to publish is returned, to be
+        raised once the run is reported."""
+        if not complete:
+            warn(
+                f"nothing was published: the uploaded files wait in {self.staging} on the "
+                "collection; rerun the same upload to finish and publish them"
+            )
+            return None
+        try:
+            self.publish()
+        except GlobusputError as exc:
+            return exc
+        for outcome, item in zip(outcomes, plan, strict=True):
+            outcome.item = item
+        say(f"published {self.final} with {len(plan)} files at once (staged in {self.staging})")
+        return None

@@ -1,7 +1,8 @@
-"""What the run tells people and machines: log lines, the summary and the JSON manifest.
+"""How the run speaks to people and machines: log lines, CI sections, annotations, outputs
+and the job summary, whatever the command.
 
 Every line passes through :meth:`Reporter.scrub`, so a secret or token that reached a message
-by accident is still never printed.
+by accident is still never printed. What each command says is :mod:`globusput.summary`'s.
 """
 
 from __future__ import annotations
@@ -10,26 +11,18 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from globusput.ci import CI, detect
-from globusput.inert import log_lines, markdown_text, markdown_url, shown
+from globusput.inert import log_lines
 from globusput.progress import Progress
-from globusput.upload import Outcome
 
 #: GitHub refuses step summaries over 1 MiB; stay clear of it with the closing lines.
 SUMMARY_LIMIT = 1_000_000
 #: GitHub allows 1 MB of outputs per job, counted in UTF-16; the URL list stays well under.
 OUTPUT_LIMIT = 800_000
-STATUS_MARK = {
-    "failed": "❌ failed",
-    "uploaded": "✅ uploaded",
-    "skipped": "⏭️ skipped",
-    "planned": "📝 planned",
-}
 
 
 class Reporter:
@@ -90,34 +83,6 @@ class Reporter:
             self.progress = Progress()
             self.ci.end_section()
 
-    def outcome(self, outcome: Outcome, dry_run: bool = False) -> None:
-        # a name is data: a newline in it must not start a line of its own
-        source, url = shown(outcome.item.source.path), shown(outcome.item.url)
-        size = human_size(outcome.item.source.size)
-        if outcome.status == "uploaded":
-            self.info(f"uploaded {source} -> {url} ({size})")
-        elif outcome.status == "skipped":
-            verb = "would skip" if dry_run else "skipped"
-            self.info(f"{verb} {source}: already on the collection ({url})")
-        elif outcome.status == "planned":
-            self.info(f"would upload {source} -> {url} ({size})")
-        else:
-            self.error(f"{source}: {shown(outcome.error or '')}", file=source)
-
-    def summary(self, outcomes: Sequence[Outcome], seconds: float, attempted: bool = True) -> None:
-        if not attempted:
-            count = len(outcomes)
-            self._write(f"nothing uploaded: stopped before the first of {count} files", self.err)
-            return
-        counts = tally(outcomes)
-        parts = [f"{counts['uploaded']} uploaded ({human_size(counts['bytes'])})"]
-        if counts["skipped"]:
-            parts.append(f"{counts['skipped']} skipped")
-        if counts["planned"]:
-            parts.append(f"{counts['planned']} planned")
-        parts.append(f"{counts['failed']} failed")
-        self.tally(", ".join(parts) + f" in {seconds:.1f}s", bool(counts["failed"]))
-
     def tally(self, line: str, failed: bool) -> None:
         """The run's closing count: on stderr (even with -q) when something failed; the
         failures themselves were annotated already."""
@@ -125,21 +90,6 @@ class Reporter:
             self._write(line, self.err)
         else:
             self.info(line)
-
-    def publish(
-        self, outcomes: Sequence[Outcome], manifest_path: str | None, collection: str
-    ) -> None:
-        """CI outputs (URLs, counts, manifest path) and the job summary."""
-        uploaded = [o for o in outcomes if o.status == "uploaded"]
-        outputs = {
-            "uploaded": self.list_output(
-                "uploaded", [o.item.url for o in uploaded], "URLs", manifest_named(manifest_path)
-            ),
-            "count": str(len(uploaded)),
-            "bytes": str(sum(o.item.source.size for o in uploaded)),
-            "manifest": manifest_path or "",
-        }
-        self.finish_ci(outputs, step_summary(outcomes, collection))
 
     def list_output(
         self, name: str, values: list[str], what: str, where: str, limit: int = OUTPUT_LIMIT
@@ -175,27 +125,6 @@ def fit_output(values: list[str], limit: int = OUTPUT_LIMIT) -> list[str]:
     return values
 
 
-def step_summary(outcomes: Sequence[Outcome], collection: str) -> str:
-    """A Markdown table, failures first, cut to fit GitHub's limit for large runs."""
-    counts = tally(outcomes)
-    head = (
-        f"### globusput: {counts['uploaded']} uploaded ({human_size(counts['bytes'])}), "
-        f"{counts['skipped']} skipped, {counts['failed']} failed\n\n"
-        f"Collection `{collection}`\n\n| status | file | size | destination |\n|---|---|---|---|\n"
-    )
-    rows = []
-    for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path)):
-        if o.status == "failed":
-            where = markdown_text(o.error or "")
-        else:
-            where = f"[{markdown_text(o.item.remote_path)}]({markdown_url(o.item.url)})"
-        rows.append(
-            f"| {STATUS_MARK[o.status]} | {markdown_text(o.item.source.path)} | "
-            f"{human_size(o.item.source.size)} | {where} |\n"
-        )
-    return cut_table(head, rows)
-
-
 def cut_table(head: str, rows: Sequence[str]) -> str:
     """``head`` and as many ``rows`` as GitHub's summary limit allows, saying what was left."""
     kept: list[str] = []
@@ -207,55 +136,6 @@ def cut_table(head: str, rows: Sequence[str]) -> str:
         kept.append(row)
         size += len(row.encode())
     return head + "".join(kept) + "\n"
-
-
-def tally(outcomes: Sequence[Outcome]) -> dict[str, int]:
-    counts = {"uploaded": 0, "skipped": 0, "failed": 0, "planned": 0, "bytes": 0}
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-        if outcome.status == "uploaded":
-            counts["bytes"] += outcome.item.source.size
-    return counts
-
-
-def manifest(collection_id: str, destination: str, outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    counts = tally(outcomes)
-    return {
-        "collection_id": collection_id,
-        "destination": destination,
-        "files": [
-            {
-                "source": o.item.source.path,
-                "destination": o.item.url,
-                "size": o.item.source.size,
-                "sha256": o.sha256,
-                "status": o.status,
-                "error": o.error,
-            }
-            for o in outcomes
-        ],
-        "uploaded": counts["uploaded"],
-        "failed": counts["failed"],
-        "bytes": counts["bytes"],
-    }
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically, so a reader never sees half a manifest, nor a temporary file stays."""
-    try:
-        text = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a name that is not UTF-8: its bytes as \udcXX escapes
-        text = json.dumps(data, indent=2).encode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(text + b"\n")
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def check_writable(path: Path, what: str) -> str | None:

@@ -39,55 +39,6 @@ class Selection:
     all_excluded: list[str] = field(default_factory=list)
 
 
-#: Past these, one HTTPS PUT per file stops being the right tool (README: "Scale").
-MANY_FILES = 10_000
-MUCH_DATA = 100 << 30
-
-
-def scale_advice(files: Sequence[LocalFile]) -> str | None:
-    """A warning for selections better moved by a Globus Transfer task, or None."""
-    total = sum(f.size for f in files)
-    if len(files) <= MANY_FILES and total <= MUCH_DATA:
-        return None
-    return (
-        f"{len(files)} files, {total / (1 << 30):.1f} GiB: uploading this one HTTPS request per "
-        "file will be slow; pack many small files into archives, or stage the data where a "
-        "Globus endpoint can read it and submit a Globus Transfer task instead"
-    )
-
-
-#: Files up to this size are read for credentials; a credential file is small.
-CREDENTIAL_SCAN_LIMIT = 1 << 20
-
-
-def refuse_credentials(
-    files: Sequence[LocalFile], protected: dict[str, str], secrets: Sequence[str]
-) -> None:
-    """Never upload a credential: the files in ``protected`` (real path -> what it is) nor any
-    small file holding one of ``secrets``. A broad pattern in a workspace that holds the
-    client-config file would otherwise publish the secret."""
-    problems = []
-    wanted = [s.encode() for s in secrets if len(s) >= 8]
-    for local in files:
-        real = os.path.realpath(local.path)
-        what = protected.get(real)
-        if what is None and wanted and local.size <= CREDENTIAL_SCAN_LIMIT:
-            try:
-                with open(local.path, "rb") as stream:
-                    data = stream.read(CREDENTIAL_SCAN_LIMIT + 1)
-            except OSError:
-                data = b""  # reading it for upload will say why
-            if any(secret in data for secret in wanted):
-                what = "a file holding the client secret"
-        if what is not None:
-            problems.append(
-                f"refusing to upload {local.path} (matched by {local.pattern!r}): it is {what}; "
-                f"exclude it with '!{local.path}' and keep credentials out of uploaded folders"
-            )
-    if problems:
-        raise SelectionError("; ".join(problems))
-
-
 def split_patterns(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     """Separate include patterns from ``!exclude`` patterns."""
     includes, excludes = [], []

@@ -17,8 +17,7 @@ from requests.auth import AuthBase
 from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
 
-#: One read per MiB keeps syscalls and TLS records few on big files.
-BLOCK_SIZE = 1 << 20
+from globusput.body import BLOCK_SIZE
 
 
 class _KeepHeaders(AuthBase):

@@ -65,7 +65,7 @@ def demo_standin(
     return standin, env
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         usage="%(prog)s [serve|run] [OPTIONS] [-- COMMAND...]",
         prog="python -m globusput.testing",
@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"leave the demo client's credentials out, so globusput logs in as the stand-in's "
         f"person ({DEMO_USERNAME}; the login is approved at once)",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -130,35 +135,42 @@ def main(argv: list[str] | None = None) -> int:
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
         if args.mode == "serve":
-            for name, value in env.items():
-                print(f"export {name}={shlex.quote(value)}")
-            if args.env_file:
-                args.env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-            sys.stdout.flush()
-            print(f"# collection files are stored in {collection.root}", file=sys.stderr)
-            print("# serving; press Ctrl-C to stop", file=sys.stderr, flush=True)
-            threading.Event().wait()
+            _serve(env, args.env_file, collection.root)
             return 0
-        bindir = os.path.dirname(sys.executable)
-        child_env = {**os.environ, **env, "PATH": bindir + os.pathsep + os.environ["PATH"]}
-        if args.person:  # credentials of the calling shell would win over the login
-            child_env.pop("GLOBUS_CLIENT_ID", None)
-            child_env.pop("GLOBUS_CLIENT_SECRET", None)
-        try:
-            status = subprocess.call(command, env=child_env)
-        except OSError as exc:  # not found, not executable
-            print(f"error: cannot run {command[0]!r}: {exc.strerror}", file=sys.stderr)
-            return 127
-        print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
-        for path in sorted(p for p in collection.root.rglob("*") if p.is_file()):
-            print(
-                f"#   /{path.relative_to(collection.root).as_posix()} ({path.stat().st_size} bytes)"
-            )
-        return status
+        return _run(command, env, args.person, collection.root)
     except KeyboardInterrupt:
         return 130
     finally:
         standin.stop()
+
+
+def _serve(env: dict[str, str], env_file: Path | None, root: Path) -> None:
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
+    if env_file:
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    sys.stdout.flush()
+    print(f"# collection files are stored in {root}", file=sys.stderr)
+    print("# serving; press Ctrl-C to stop", file=sys.stderr, flush=True)
+    threading.Event().wait()
+
+
+def _run(command: list[str], env: dict[str, str], person: bool, root: Path) -> int:
+    """CMD with the stand-in's variables, then what the demo collection holds."""
+    bindir = os.path.dirname(sys.executable)
+    child_env = {**os.environ, **env, "PATH": bindir + os.pathsep + os.environ["PATH"]}
+    if person:  # credentials of the calling shell would win over the login
+        child_env.pop("GLOBUS_CLIENT_ID", None)
+        child_env.pop("GLOBUS_CLIENT_SECRET", None)
+    try:
+        status = subprocess.call(command, env=child_env)
+    except OSError as exc:  # not found, not executable
+        print(f"error: cannot run {command[0]!r}: {exc.strerror}", file=sys.stderr)
+        return 127
+    print(f"\n# collection {DEMO_COLLECTION_ID} now holds:")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        print(f"#   /{path.relative_to(root).as_posix()} ({path.stat().st_size} bytes)")
+    return status
 
 
 def _latency(text: str) -> dict[str, float]:

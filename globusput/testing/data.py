@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from globusput.testing.standin import Collection, Fault, StandIn, data_token_fits, https_scope
+from globusput.testing.model import Collection, Fault, data_token_fits, https_scope
+from globusput.testing.state import State
 from globusput.testing.tlsserver import Handler
 
 STEP_UP_PAGE = b"""<!DOCTYPE html>
@@ -49,7 +50,7 @@ class DataHandler(Handler):
         return "Apache"
 
     @property
-    def standin(self) -> StandIn:
+    def standin(self) -> State:
         return self.server.standin  # type: ignore[attr-defined, no-any-return]
 
     @property

@@ -1,17 +1,15 @@
 """Globus Auth for people: the authorization-code grant with PKCE, as a Native App uses it.
 
 Authorization is approved at once for the stand-in's user (no login page), so tests can drive
-the browser and no-browser flows. Refresh, revocation, userinfo, consents and OIDC (an RS512
-signing key with its JWKS) behave as the SDK's ``UserApp`` expects of Globus Auth.
+the browser and no-browser flows; the rest behaves as globus-sdk's ``UserApp`` expects.
 
 Sources: the authorization-code grant with PKCE and refresh tokens, revocation, userinfo:
 Globus Auth API reference (docs.globus.org/api/auth/reference/) and RFC 7636; the code page
 ``/v2/web/auth-code`` for no-browser logins and OIDC discovery with RS512 keys: globus-sdk
 4.10 (``login_flows``, ``services/auth/_id_token``) and auth.globus.org's published
 configuration; claims by scope: OpenID Connect Core section 5.4 as Globus applies it
-(observed); consents listing ``/v2/api/identities/ID/consents``: globus-sdk's
-``get_consents`` and its test fixtures. Redirect URIs: a Native App may send codes only to
-Globus's code page or a local server (its registered ones), so others are refused.
+(observed); consents listing ``/v2/api/identities/ID/consents``: globus-sdk's ``get_consents``
+and its fixtures. A Native App may send codes only to Globus's code page or a local server.
 """
 
 from __future__ import annotations
@@ -24,30 +22,14 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from globus_sdk.scopes import Scope, ScopeParser
 
-if TYPE_CHECKING:
-    from globusput.testing.standin import StandIn
-
-AUTH_RS = "auth.globus.org"
-OPENID_SCOPES = {"openid", "profile", "email"}
-#: What each OpenID scope discloses, in userinfo and the id_token; ``openid`` alone: ``sub``.
-CLAIMS_OF_SCOPE = {
-    "openid": ("sub", "last_authentication"),
-    "profile": (
-        "preferred_username",
-        "name",
-        "organization",
-        "identity_provider",
-        "identity_provider_display_name",
-    ),
-    "email": ("email",),
-}
+from globusput.testing.model import AUTH_RS, auth_error
+from globusput.testing.oidc import CLAIMS_OF_SCOPE, OPENID_SCOPES, Signer
+from globusput.testing.state import State
 
 
 @dataclass
@@ -72,10 +54,9 @@ class User:
 class UserAuth:
     """The user-facing half of the stand-in's Auth service."""
 
-    def __init__(self, standin: StandIn) -> None:
+    def __init__(self, standin: State) -> None:
         self.standin = standin
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = secrets.token_hex(8)
+        self.signer = Signer()
         self.native_clients: set[str] = set()
         self.user = User("8b5c0a9e-2f3d-4c61-9e0a-1c2b3d4e5f60", "alice@example.org")
         self.codes: dict[str, PendingCode] = {}
@@ -103,19 +84,7 @@ class UserAuth:
         }
 
     def jwks(self) -> dict[str, Any]:
-        numbers = self.key.public_key().public_numbers()
-        return {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "alg": "RS512",
-                    "use": "sig",
-                    "kid": self.kid,
-                    "n": _b64int(numbers.n),
-                    "e": _b64int(numbers.e),
-                }
-            ]
-        }
+        return self.signer.jwks()
 
     # -- authorize and code page -----------------------------------------------------------
     def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -163,8 +132,6 @@ class UserAuth:
 
     # -- token grants ----------------------------------------------------------------------
     def exchange(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        from globusput.testing.services import auth_error
-
         pending = self.codes.pop(form.get("code", ""), None)
         if pending is None or pending.client_id != form.get("client_id"):
             return auth_error(400, "invalid_grant", "Invalid grant")
@@ -190,8 +157,6 @@ class UserAuth:
         return 200, {**first, "other_tokens": others}
 
     def refresh_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        from globusput.testing.services import auth_error
-
         entry = self.refresh.get(form.get("refresh_token", ""))
         if entry is None or entry[0] != form.get("client_id"):
             return auth_error(400, "invalid_grant", "Invalid refresh token")
@@ -210,16 +175,12 @@ class UserAuth:
                     token.refresh_token = None
 
     def userinfo(self, bearer: str | None) -> tuple[int, dict[str, Any]]:
-        from globusput.testing.services import auth_error
-
         token = self.standin.valid_token(bearer)
         if token is None or token.resource_server != AUTH_RS:
             return auth_error(401, "invalid_token", "Call must be authenticated")
         return 200, self._claims(token.scopes)
 
     def consents(self, bearer: str | None, identity_id: str) -> tuple[int, dict[str, Any]]:
-        from globusput.testing.services import auth_error
-
         token = self.standin.valid_token(bearer)
         if token is None or token.resource_server != AUTH_RS or identity_id != token.identity_id:
             return auth_error(401, "unauthorized", "Call must be authenticated")
@@ -258,11 +219,9 @@ class UserAuth:
 
     def resource_server(self, scope: Scope) -> str | None:
         """Which resource server a (possibly dependent) scope belongs to, None if unknown."""
-        from globusput.testing.services import scope_resource_server
-
         if scope.scope_string in OPENID_SCOPES:
             return AUTH_RS if not scope.dependencies else None
-        return scope_resource_server(self.standin, scope)
+        return self.standin.scope_resource_server(scope)
 
     def _issue(self, client_id: str, rs: str, scopes: list[str], offline: bool) -> dict[str, Any]:
         token = self.standin.issue_token(
@@ -297,7 +256,7 @@ class UserAuth:
             "iat": now,
             "exp": now + 3600,
         }
-        return jwt.encode(claims, self.key, algorithm="RS512", headers={"kid": self.kid})
+        return self.signer.sign(claims)
 
     def _record_consents(self, client_id: str, scopes: list[Scope]) -> None:
         now = datetime.datetime.now(datetime.timezone.utc).isoformat()
@@ -326,8 +285,3 @@ class UserAuth:
 
         for scope in scopes:
             add(scope, [])
-
-
-def _b64int(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from globusput.cli import build_parser, main, parse_args
+from globusput.cli import main, parse_args
 from globusput.envnames import NAMES
+from globusput.options import build_parser
 
 
 def test_positional_form() -> None:

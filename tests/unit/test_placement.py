@@ -9,9 +9,9 @@ from typing import Any, cast
 import pytest
 
 from globusput.collection import Collection
-from globusput.errors import ServiceError
-from globusput.layout import PlannedUpload
-from globusput.placement import Placement, PlacementFailed, rename_threshold
+from globusput.errors import PlacementFailed, ServiceError
+from globusput.placement import Placement, rename_threshold
+from globusput.plans import PlannedUpload
 from globusput.selection import LocalFile
 
 ITEM = PlannedUpload(LocalFile("a.bin", PurePosixPath("a.bin"), 3), "/d/a.bin", "https://h")
@@ -31,7 +31,7 @@ class FinalName:
             raise ServiceError("Globus Transfer failed to rename: 502 SomeUndocumentedCode")
 
     def stat(self, path: str) -> dict[str, Any] | None:
-        assert path == ITEM.remote_path
+        assert path == ITEM.path
         return self.entry
 
 

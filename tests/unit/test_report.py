@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from globusput.layout import PlannedUpload
-from globusput.report import OUTPUT_LIMIT, SUMMARY_LIMIT, fit_output, step_summary
+from globusput.outcomes import Outcome
+from globusput.plans import PlannedUpload
+from globusput.report import OUTPUT_LIMIT, SUMMARY_LIMIT, fit_output
 from globusput.selection import LocalFile
-from globusput.upload import Outcome
+from globusput.summary import upload_table
 
 
-def outcome(n: int) -> Outcome:
+def outcome(n: int) -> Outcome[PlannedUpload]:
     name = f"{n:06d}-" + "x" * 200 + ".txt"
     local = LocalFile(f"out/{name}", PurePosixPath(name), 10)
     return Outcome(PlannedUpload(local, f"/d/{name}", "https://h"), "uploaded")
@@ -19,7 +20,7 @@ def outcome(n: int) -> Outcome:
 
 def test_a_huge_summary_is_cut_below_githubs_limit_with_a_note() -> None:
     outcomes = [outcome(n) for n in range(6000)]
-    summary = step_summary(outcomes, "c")
+    summary = upload_table(outcomes, "c")
     assert len(summary.encode()) < SUMMARY_LIMIT
     assert "more files are not listed; see the manifest" in summary
 
@@ -37,9 +38,9 @@ def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: 
     import io
 
     from globusput.ci import detect
-    from globusput.fetchplan import Verdict, Wanted
-    from globusput.fetchreport import publish_verify
+    from globusput.manifest import Verdict, Wanted
     from globusput.report import Reporter
+    from globusput.summary import publish_verify
 
     from ..github_files import read_outputs
 

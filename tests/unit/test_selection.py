@@ -124,18 +124,6 @@ def test_symlinked_folder_loops_are_not_followed(tree: Path) -> None:
     assert placed(["dist"]) == {"dist/a.whl": "dist/a.whl", "dist/sub/b.whl": "dist/sub/b.whl"}
 
 
-def test_scale_advice_names_the_better_path() -> None:
-    from pathlib import PurePosixPath
-
-    from globusput.selection import MANY_FILES, MUCH_DATA, LocalFile, scale_advice
-
-    small = [LocalFile(f"f{i}", PurePosixPath(f"f{i}"), 10) for i in range(MANY_FILES)]
-    assert scale_advice(small) is None
-    advice = scale_advice([*small, LocalFile("x", PurePosixPath("x"), 10)])
-    assert advice is not None and "Globus Transfer task" in advice
-    assert scale_advice([LocalFile("big", PurePosixPath("big"), MUCH_DATA + 1)]) is not None
-
-
 def test_wildcards_never_enter_a_symlinked_folder_anywhere_in_a_path(tree: Path) -> None:
     os.makedirs("elsewhere/deep")
     Path("elsewhere/deep/c.whl").write_text("c")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from globusput.userlogin import CI_MARKERS, in_ci
+from globusput.person import CI_MARKERS, in_ci
 
 
 @pytest.fixture(autouse=True)

@@ -13,16 +13,28 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import globus_sdk
+from globus_sdk.gare import GlobusAuthorizationParameters
+from globus_sdk.login_flows import (
+    CommandLineLoginFlowManager,
+    LocalServerLoginFlowManager,
+    LoginFlowManager,
+)
+from globus_sdk.login_flows.local_server_login_flow_manager import (
+    LocalServerEnvironmentalLoginError,
+)
+from globus_sdk.token_storage import JSONTokenStorage
+
 from globusput.auth import (
     TRANSFER_RESOURCE_SERVER,
     DataAuthorizer,
     collection_requirements,
     transfer_scope,
 )
-from globusput.errors import AuthError, ConfigError, ServiceError
+from globusput.errors import AuthError, ConfigError, ServiceError, consent_error
+from globusput.settings import group_or_world_readable
 
 if TYPE_CHECKING:
-    import globus_sdk
     from globus_sdk.globus_app import GlobusAppConfig
 
     from globusput.collection import CollectionInfo
@@ -100,15 +112,6 @@ class _LoginFlow:
     def for_globus_app(
         self, *, app_name: str, config: GlobusAppConfig, login_client: globus_sdk.AuthLoginClient
     ) -> globus_sdk.login_flows.LoginFlowManager:
-        from globus_sdk.login_flows import (
-            CommandLineLoginFlowManager,
-            LocalServerLoginFlowManager,
-            LoginFlowManager,
-        )
-        from globus_sdk.login_flows.local_server_login_flow_manager import (
-            LocalServerEnvironmentalLoginError,
-        )
-
         paste = CommandLineLoginFlowManager.for_globus_app(app_name, login_client, config)
         browser = LocalServerLoginFlowManager.for_globus_app(app_name, login_client, config)
         no_browser, warn = self.no_browser, self.reporter.warn
@@ -130,11 +133,6 @@ class _LoginFlow:
 
 
 def user_app(settings: Settings, reporter: Reporter) -> globus_sdk.UserApp:
-    import globus_sdk
-    from globus_sdk.token_storage import JSONTokenStorage
-
-    from globusput.settings import group_or_world_readable
-
     path = token_file(settings.native_client_id)
     if group_or_world_readable(path):
         reporter.warn(f"{path} holds your Globus tokens and is readable by others: chmod 600 it")
@@ -155,9 +153,6 @@ def login(
 ) -> None:
     """Run the login flow when stored tokens cannot serve the current requirements, or for
     ``scopes`` that a service asked for (consent the stored tokens cannot show)."""
-    import globus_sdk
-    from globus_sdk.gare import GlobusAuthorizationParameters
-
     try:
         if not scopes and not app.login_required():
             return
@@ -213,8 +208,6 @@ class PersonLogin:
         return DataAuthorizer(lambda: self.app.get_authorizer(self.collection))
 
     def consent(self, required_scopes: list[str]) -> None:
-        from globusput.answers import consent_error
-
         if not can_prompt(self.settings.no_browser):
             raise consent_error(self.collection, required_scopes, self.identity, person=True)
         why = f"to consent to {' '.join(required_scopes)}"
@@ -222,90 +215,11 @@ class PersonLogin:
         self._mask()
 
     def _mask(self) -> None:
-        """Every stored token is a secret for the log, from the moment it is held."""
-        for data in self.app.token_storage.get_token_data_by_resource_server().values():
-            self.reporter.add_secret(data.access_token)
-            self.reporter.add_secret(data.refresh_token)
+        mask_tokens(self.app, self.reporter)
 
 
-# -- the account commands ------------------------------------------------------------------
-
-
-def login_command(settings: Settings, reporter: Reporter, collections: list[str]) -> None:
-    """``globusput login [COLLECTION_ID...]``: log in now, consenting for those collections
-    (GLOBUS_COLLECTION_ID's when none is named) as their types need."""
-    import globus_sdk
-    from globus_sdk.scopes import TransferScopes
-
-    from globusput.collection import CollectionInfo
-    from globusput.pacing import TransferPacing
-
-    if not collections and settings.collection_id is not None:
-        collections = [str(settings.collection_id)]
-    app = user_app(settings, reporter)
-    app.add_scope_requirements({TRANSFER_RESOURCE_SERVER: [TransferScopes.all], AUTH_RS: [PROFILE]})
-    logged_in = app.login_required()
-    if logged_in:
-        for collection in collections:  # a guest collection's, the common case; see below
-            app.add_scope_requirements(collection_requirements(collection, False))
-        login(app, settings, reporter, "")
-    transfer = TransferPacing().client(app=app)
-    for collection in collections:
-        try:
-            doc = transfer.get_endpoint(collection).data
-        except globus_sdk.GlobusAPIError as exc:
-            raise AuthError(
-                f"Globus Transfer cannot read collection {collection} ({exc.http_status}): "
-                "check its id"
-            ) from None
-        needs = CollectionInfo.from_document(collection, doc).needs_data_access
-        app.add_scope_requirements(collection_requirements(collection, needs))
-    if app.login_required():
-        login(app, settings, reporter, "to consent for collection " + ", ".join(collections))
-        logged_in = True
-    path = token_file(settings.native_client_id)
-    state = "logged in" if logged_in else "already logged in"
-    reporter.info(f"{state}; tokens are stored in {path}")
-
-
-def whoami_command(settings: Settings, reporter: Reporter) -> None:
-    import globus_sdk
-
-    app = user_app(settings, reporter)
-    if app.login_required():
-        raise AuthError("not logged in: run 'globusput login'")
-    from globusput.answers import login_again
-
-    try:
-        info = globus_sdk.AuthClient(authorizer=app.get_authorizer(AUTH_RS)).userinfo()
-    except globus_sdk.AuthAPIError as exc:
-        raise login_again(exc, "your account") from None
-    except globus_sdk.NetworkError as exc:
-        raise ServiceError(f"cannot reach Globus Auth: {exc}") from None
-    username = info.get("preferred_username")
-    if not username:
-        # a login from before globusput asked for 'profile': only the id was shared
-        username = "(username not shared: run 'globusput login' again to show it)"
-    reporter.info(f"{username} ({info['sub']})")
-
-
-def logout_command(settings: Settings, reporter: Reporter) -> None:
-    """Revoke every stored token and delete the store: removing the file is logging out."""
-    import globus_sdk
-
-    path = token_file(settings.native_client_id)
-    if not path.exists():
-        reporter.info("not logged in")
-        return
-    app = user_app(settings, reporter)
+def mask_tokens(app: globus_sdk.UserApp, reporter: Reporter) -> None:
+    """Every stored token is a secret for the log, from the moment it is held."""
     for data in app.token_storage.get_token_data_by_resource_server().values():
         reporter.add_secret(data.access_token)
         reporter.add_secret(data.refresh_token)
-    try:
-        app.logout(sweep=True)
-    except (globus_sdk.GlobusAPIError, globus_sdk.NetworkError) as exc:
-        reporter.warn(
-            f"could not revoke every token ({type(exc).__name__}); deleting them here anyway"
-        )
-    path.unlink(missing_ok=True)
-    reporter.info(f"logged out; removed {path}")

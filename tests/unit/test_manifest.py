@@ -1,26 +1,16 @@
-"""get and verify's decisions, without the network: what a manifest promises, where files
-land, which listings name which files, and how a collection compares with a manifest."""
+"""The manifest read back: what it promises, what makes it unusable, and how a collection
+compares with it."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from globusput.collection import RemoteEntry
-from globusput.errors import ConfigError, DestinationError
-from globusput.fetchplan import (
-    Wanted,
-    check_manifest_host,
-    compare,
-    expand,
-    folders_to_list,
-    local_path,
-    read_manifest,
-    remote_specs,
-)
+from globusput.errors import ConfigError
+from globusput.manifest import Wanted, check_manifest_host, compare, read_manifest
 
 SHA = "0" * 64
 
@@ -73,34 +63,6 @@ def test_a_manifest_of_another_server_is_refused(tmp_path: Path) -> None:
     manifest = read_manifest(write(tmp_path, {"files": files}))
     with pytest.raises(ConfigError, match="on evil:443, but collection C serves HTTPS at h"):
         check_manifest_host(manifest, "https://h", "C")
-
-
-@pytest.mark.parametrize("path", ["/a/../../etc/passwd", "/a/./b", "/a//b", "/", "/a/\0"])
-def test_a_remote_path_never_leaves_the_local_folder(path: str) -> None:
-    with pytest.raises(DestinationError):
-        local_path(Path("out"), path)
-
-
-def test_files_land_at_their_whole_path() -> None:
-    assert local_path(Path("out"), "/rel/1.0/a.whl") == Path("out/rel/1.0/a.whl")
-
-
-def test_remote_paths_are_absolute() -> None:
-    with pytest.raises(ConfigError, match=re.escape("give it from the top, e.g. /rel/a.whl")):
-        remote_specs(["./rel/a.whl"])
-
-
-def test_folders_are_walked_and_files_listed_once_per_folder() -> None:
-    specs = remote_specs(["/rel/", "/rel/docs/a.txt", "/other/b.txt", "/other/c.txt"])
-    assert folders_to_list(specs) == (["/rel"], ["/other"])
-    walked = {
-        "/rel": {"a.whl": entry(1), "docs": entry(0, False)},
-        "/rel/docs": {"a.txt": entry(2)},
-        "/other": {"b.txt": entry(3)},
-    }
-    found, missing = expand(specs, walked)
-    assert [path for path, _ in found] == ["/other/b.txt", "/rel/a.whl", "/rel/docs/a.txt"]
-    assert missing == ["/other/c.txt"]
 
 
 def test_a_collection_compared_with_a_manifest() -> None:

@@ -1,9 +1,10 @@
-"""What ``get`` fetches and ``verify`` checks, decided without the network.
+"""The manifest: globusput's record of a run, written by every file command and read by
+``get --from-manifest`` and ``verify``.
 
-Remote paths come from the command line (files, and folders ending in ``/``) or from a
-globusput manifest; each lands under the local folder at its full collection path, so two
-remote files never share a local name. A manifest is input like any other: its URLs must be
-the collection's, and a path that would leave the local folder is refused.
+One entry per file, the same shape both ways: ``source`` and ``destination`` (an upload's
+local path and collection URL; a get's collection URL and local path), ``size``, ``sha256``,
+``status`` and ``error``. Read back, a manifest is input like any other: its URLs must be the
+collection's, and its sizes and hashes must be what they claim to be.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+import tempfile
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from globusput.errors import ConfigError, DestinationError
-from globusput.layout import Destination, parse_destination, url_for
+from globusput.errors import ConfigError
+from globusput.outcomes import Outcome
 
 if TYPE_CHECKING:
-    from globusput.collection import RemoteEntry
+    from globusput.collection import Collection, RemoteEntry
+    from globusput.plans import PlannedDownload, PlannedUpload
+
 
 #: Manifest statuses of files that should be on the collection afterwards.
 STORED = ("uploaded", "fetched")
@@ -44,27 +49,6 @@ class Manifest:
     hosts: frozenset[str]  #: where its URLs point: must be the collection's HTTPS server
 
 
-@dataclass(frozen=True)
-class PlannedDownload:
-    """One remote file, the URL it is fetched from, and where it lands."""
-
-    path: str  #: collection path
-    url: str
-    local: Path
-    size: int | None  #: from Transfer's listing; None when unknown (Content-Length decides)
-    modified: float | None = None  #: from the listing, given to the local copy
-    sha256: str | None = None  #: from a manifest: the copy must match it
-    root: Path = Path(".")  #: the local folder the copy must stay in (symlinks included)
-
-    @property
-    def folder(self) -> str:
-        return posixpath.dirname(self.path)
-
-    @property
-    def label(self) -> str:
-        return self.path
-
-
 @dataclass
 class Verdict:
     """How the collection compares with a manifest."""
@@ -79,17 +63,74 @@ class Verdict:
         return not (self.missing or self.different or self.extra)
 
 
-def remote_specs(texts: list[str]) -> list[Destination]:
-    """Collection paths from the command line: ``/a/file`` or ``/a/folder/`` (all below it)."""
-    specs = []
-    for text in texts:
-        if not text.strip().startswith(("/", "https://")):
-            raise ConfigError(
-                f"{text!r} is not a path on the collection: give it from the top, e.g. "
-                f"/{text.strip().lstrip('./')}"
+# -- writing --------------------------------------------------------------------------------
+
+
+def upload_manifest(
+    collection_id: str, destination: str, outcomes: Sequence[Outcome[PlannedUpload]]
+) -> dict[str, Any]:
+    uploaded = [o for o in outcomes if o.status == "uploaded"]
+    return {
+        "collection_id": collection_id,
+        "destination": destination,
+        "files": [_entry(o, o.item.source.path, o.item.url, o.item.source.size) for o in outcomes],
+        "uploaded": len(uploaded),
+        "failed": sum(1 for o in outcomes if o.status == "failed"),
+        "bytes": sum(o.item.source.size for o in uploaded),
+    }
+
+
+def get_manifest(
+    collection_id: str, outcomes: Sequence[Outcome[PlannedDownload]]
+) -> dict[str, Any]:
+    """Like an upload's manifest, the other way round: ``source`` is the collection's URL."""
+    done = [o for o in outcomes if o.status == "fetched"]
+    return {
+        "collection_id": collection_id,
+        "files": [
+            _entry(
+                o, o.item.url, str(o.item.local), o.size if o.status == "fetched" else o.item.size
             )
-        specs.append(parse_destination(text))
-    return specs
+            for o in outcomes
+        ],
+        "fetched": len(done),
+        "failed": sum(1 for o in outcomes if o.status == "failed"),
+        "bytes": sum(o.size for o in done),
+    }
+
+
+def _entry(
+    outcome: Outcome[Any], source: str, destination: str, size: int | None
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "destination": destination,
+        "size": size,
+        "sha256": outcome.sha256,
+        "status": outcome.status,
+        "error": outcome.error,
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically, so a reader never sees half a manifest, nor a temporary file stays."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8: its bytes as \udcXX escapes
+        text = json.dumps(data, indent=2).encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(text + b"\n")
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# -- reading --------------------------------------------------------------------------------
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -149,78 +190,32 @@ def check_manifest_host(manifest: Manifest, base_url: str, collection_id: str) -
         )
 
 
-def local_path(root: Path, remote_path: str) -> Path:
-    """Where a remote file lands: its whole collection path below ``root``."""
-    parts = remote_path.split("/")[1:]
-    if not parts or any(p in ("", ".", "..") or "\0" in p for p in parts):
-        raise DestinationError(
-            f"{remote_path!r} cannot be a file below the local folder: fetch it by another path"
+def collection_of(manifest: Manifest, given: uuid.UUID | None) -> uuid.UUID:
+    """The manifest names its collection: used when none is given, refused when another is."""
+    if manifest.collection_id is None:
+        if given is None:
+            raise ConfigError("GLOBUS_COLLECTION_ID (COLLECTION_ID): is required")
+        return given
+    try:
+        recorded = uuid.UUID(manifest.collection_id)
+    except ValueError:
+        raise ConfigError("the manifest's collection_id is not a UUID") from None
+    if given is not None and given != recorded:
+        raise ConfigError(
+            f"the manifest is of collection {recorded}, not {given}: drop "
+            "GLOBUS_COLLECTION_ID to use the manifest's"
         )
-    return root.joinpath(*parts)
+    return recorded
 
 
-def plan_downloads(
-    found: list[tuple[str, RemoteEntry | None]],
-    root: Path,
-    base_url: str,
-    sha256: dict[str, str] | None = None,
-) -> list[PlannedDownload]:
-    """Each remote file (with its listing entry, when one was read) and where it lands."""
-    sha256 = sha256 or {}
-    return [
-        PlannedDownload(
-            path,
-            url_for(base_url, path),
-            local_path(root, path),
-            entry.size if entry is not None else None,
-            entry.modified if entry is not None else None,
-            sha256.get(path),
-            root,
-        )
-        for path, entry in found
-    ]
-
-
-def expand(
-    specs: list[Destination], walked: Mapping[str, dict[str, RemoteEntry] | None]
-) -> tuple[list[tuple[str, RemoteEntry | None]], list[str]]:
-    """The files ``specs`` name, given the listings of their folders (and of every folder
-    below a folder spec): files found, and the specs that named nothing."""
-    found: dict[str, RemoteEntry | None] = {}
-    missing = []
-    for spec in specs:
-        if spec.is_folder:
-            below = [
-                (posixpath.join(folder, name), entry)
-                for folder, entries in walked.items()
-                if _within(folder, spec.path)
-                for name, entry in (entries or {}).items()
-                if entry.is_file
-            ]
-            if not below:
-                missing.append(spec.text)
-            found.update(below)
-            continue
-        folder, name = posixpath.split(spec.path)
-        entries = walked.get(folder)
-        entry = (entries or {}).get(name)
-        if entries is not None and (entry is None or not entry.is_file):
-            missing.append(spec.text)
-            continue
-        found[spec.path] = entry  # None: no listing (Transfer refused), the GET will tell
-    return sorted(found.items()), missing
-
-
-def _within(folder: str, top: str) -> bool:
-    top = top.rstrip("/") or "/"
-    return folder == top or folder.startswith(top.rstrip("/") + "/")
-
-
-def folders_to_list(specs: list[Destination]) -> tuple[list[str], list[str]]:
-    """Folders to walk (folder specs) and folders to list once (the parents of file specs)."""
-    walk = sorted({s.path.rstrip("/") or "/" for s in specs if s.is_folder})
-    once = sorted({posixpath.dirname(s.path) for s in specs if not s.is_folder})
-    return walk, [f for f in once if not any(_within(f, w) for w in walk)]
+def listings_of(
+    manifest: Manifest, collection: Collection, base_url: str
+) -> dict[str, dict[str, RemoteEntry] | None]:
+    """One listing per folder of the manifest, once its URLs are known to be this
+    collection's."""
+    check_manifest_host(manifest, base_url, collection.id)
+    folders = sorted({posixpath.dirname(w.path) for w in manifest.files})
+    return collection.listings(folders)
 
 
 def compare(wanted: list[Wanted], listings: Mapping[str, dict[str, RemoteEntry] | None]) -> Verdict:

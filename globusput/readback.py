@@ -1,0 +1,87 @@
+"""What the collection holds after a PUT: the stored file's size (and age), read back.
+
+A HEAD to the HTTPS server answers for one file; where it does not say the size, Transfer's
+listing of the folder does. Used to prove each upload arrived whole, and, after an error that
+left the outcome unknown, to see whether this very upload is stored already.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import posixpath
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+import requests
+
+from globusput.channel import describe
+from globusput.errors import GlobusputError, Retryable
+
+if TYPE_CHECKING:
+    from globusput.channel import Channel
+    from globusput.collection import Collection
+    from globusput.plans import PlannedUpload
+
+#: Local and server clocks may differ this much when judging a stored copy's age.
+CLOCK_SLACK = 60.0
+
+
+class ReadBack:
+    def __init__(self, channel: Channel, collection: Collection) -> None:
+        self.channel = channel
+        self.collection = collection
+
+    def check(self, item: PlannedUpload, url: str) -> None:
+        """Raise :class:`Retryable` unless the server holds ``url`` at the local size."""
+        size = self.stored(item, url)[0]
+        if size is None:
+            raise Retryable("the stored file could not be found right after the upload")
+        if size != item.source.size:
+            raise Retryable(f"stored size {size} differs from local size {item.source.size}")
+
+    def problem(self, item: PlannedUpload) -> str | None:
+        """None when the server holds ``item`` at its local size, else what is wrong."""
+        try:
+            self.check(item, item.url)
+        except Retryable as exc:
+            return str(exc)
+        return None
+
+    def already(self, item: PlannedUpload, url: str, started: float) -> bool:
+        """After an unknown outcome: is this very upload already there? Then do not resend."""
+        try:
+            size, modified = self.stored(item, url)
+        except Retryable:
+            return False
+        fresh = modified is not None and modified >= started - CLOCK_SLACK
+        if size == item.source.size and fresh:
+            self.channel.debug(
+                f"{item.source.path}: stored despite the error, not sending it again"
+            )
+            return True
+        return False
+
+    def stored(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
+        """Size and modification time of the stored file by HEAD (None, None when absent)."""
+        try:
+            response, _ = self.channel.request("HEAD", url)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Retryable(describe(exc)) from None
+        if response.status_code == 404:
+            return None, None
+        if response.status_code != 200:
+            raise Retryable(f"checking the stored size answered {response.status_code}")
+        if "Content-Length" not in response.headers:
+            return self._listed(item, url)  # a HEAD need not say: Transfer's listing does
+        modified = response.headers.get("Last-Modified")
+        parsed = email.utils.parsedate_to_datetime(modified).timestamp() if modified else None
+        return int(response.headers["Content-Length"]), parsed
+
+    def _listed(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
+        path = unquote(url[len(item.base_url.rstrip("/")) :])
+        folder, name = posixpath.split(path)
+        try:
+            entry = (self.collection.listing(folder) or {}).get(name)
+        except GlobusputError as exc:
+            raise Retryable(f"the stored size could not be read: {exc}") from None
+        return (entry.size, entry.modified) if entry is not None else (None, None)

@@ -1,0 +1,237 @@
+"""What each file command tells people and machines: a line per file, the closing count, the
+manifest, CI outputs and the job summary; upload, get and verify side by side.
+
+Names are data: they are made inert before they are printed or put in Markdown, outputs stay
+within GitHub's limits, and the manifest lists everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from globusput.inert import markdown_text, markdown_url, shown
+from globusput.manifest import Verdict, get_manifest, upload_manifest, write_json
+from globusput.outcomes import Outcome
+from globusput.plans import PlannedDownload, PlannedUpload
+from globusput.report import OUTPUT_LIMIT, Reporter, cut_table, human_size, manifest_named
+
+MARK = {
+    "failed": "❌ failed",
+    "uploaded": "✅ uploaded",
+    "skipped": "⏭️ skipped",
+    "planned": "📝 planned",
+    "fetched": "✅ fetched",
+}
+
+
+def show(reporter: Reporter, outcome: Outcome[Any], dry_run: bool = False) -> None:
+    """One file's line: what happened to it, in either direction."""
+    item = outcome.item
+    if outcome.status == "failed":
+        name = shown(item.label)
+        local = None if isinstance(item, PlannedDownload) else name  # annotates a local file
+        reporter.error(f"{name}: {shown(outcome.error or '')}", file=local)
+    elif isinstance(item, PlannedDownload):
+        size = human_size(outcome.size)
+        reporter.info(f"fetched {shown(item.path)} -> {shown(str(item.local))} ({size})")
+    else:
+        # a name is data: a newline in it must not start a line of its own
+        source, url = shown(item.source.path), shown(item.url)
+        size = human_size(item.source.size)
+        if outcome.status == "uploaded":
+            reporter.info(f"uploaded {source} -> {url} ({size})")
+        elif outcome.status == "skipped":
+            verb = "would skip" if dry_run else "skipped"
+            reporter.info(f"{verb} {source}: already on the collection ({url})")
+        else:
+            reporter.info(f"would upload {source} -> {url} ({size})")
+
+
+def _write_manifest(reporter: Reporter, path: Path | None, document: dict[str, Any]) -> str | None:
+    if path is None:
+        return None
+    write_json(path, document)
+    reporter.debug(f"manifest written to {path}")
+    return str(path)
+
+
+# -- upload ---------------------------------------------------------------------------------
+
+
+def finish_upload(
+    reporter: Reporter,
+    outcomes: Sequence[Outcome[PlannedUpload]],
+    seconds: float,
+    where: tuple[str, str, Path | None],
+    attempted: bool = True,
+) -> None:
+    """The count, manifest and CI outputs; ``where`` is the collection, the destination and
+    the manifest file. ``attempted`` False when the run stopped before its first file (each
+    is then recorded as failed with that reason, but not counted aloud)."""
+    collection, destination, manifest = where
+    counts = _counts(outcomes)
+    if not attempted:
+        count = len(outcomes)
+        reporter.tally(f"nothing uploaded: stopped before the first of {count} files", True)
+    else:
+        parts = [f"{counts['uploaded']} uploaded ({human_size(counts['bytes'])})"]
+        parts += [f"{counts[s]} {s}" for s in ("skipped", "planned") if counts[s]]
+        parts.append(f"{counts['failed']} failed")
+        reporter.tally(", ".join(parts) + f" in {seconds:.1f}s", bool(counts["failed"]))
+    written = _write_manifest(
+        reporter, manifest, upload_manifest(collection, destination, outcomes)
+    )
+    uploaded = [o for o in outcomes if o.status == "uploaded"]
+    outputs = {
+        "uploaded": reporter.list_output(
+            "uploaded", [o.item.url for o in uploaded], "URLs", manifest_named(written)
+        ),
+        "count": str(len(uploaded)),
+        "bytes": str(counts["bytes"]),
+        "manifest": written or "",
+    }
+    reporter.finish_ci(outputs, upload_table(outcomes, collection))
+
+
+def upload_table(outcomes: Sequence[Outcome[PlannedUpload]], collection: str) -> str:
+    """A Markdown table, failures first, cut to fit GitHub's limit for large runs."""
+    counts = _counts(outcomes)
+    head = (
+        f"### globusput: {counts['uploaded']} uploaded ({human_size(counts['bytes'])}), "
+        f"{counts['skipped']} skipped, {counts['failed']} failed\n\n"
+        f"Collection `{collection}`\n\n| status | file | size | destination |\n|---|---|---|---|\n"
+    )
+    rows = []
+    for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.source.path)):
+        if o.status == "failed":
+            where = markdown_text(o.error or "")
+        else:
+            where = f"[{markdown_text(o.item.path)}]({markdown_url(o.item.url)})"
+        rows.append(
+            f"| {MARK[o.status]} | {markdown_text(o.item.source.path)} | "
+            f"{human_size(o.item.source.size)} | {where} |\n"
+        )
+    return cut_table(head, rows)
+
+
+def _counts(outcomes: Sequence[Outcome[PlannedUpload]]) -> dict[str, int]:
+    counts = {"uploaded": 0, "skipped": 0, "failed": 0, "planned": 0, "bytes": 0}
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        if outcome.status == "uploaded":
+            counts["bytes"] += outcome.item.source.size
+    return counts
+
+
+# -- get ------------------------------------------------------------------------------------
+
+
+def finish_get(
+    reporter: Reporter,
+    outcomes: Sequence[Outcome[PlannedDownload]],
+    seconds: float,
+    collection: str,
+    manifest: Path | None,
+) -> None:
+    done = [o for o in outcomes if o.status != "failed"]
+    failed = len(outcomes) - len(done)
+    size = human_size(sum(o.size for o in done))
+    reporter.tally(f"{len(done)} fetched ({size}), {failed} failed in {seconds:.1f}s", bool(failed))
+    written = _write_manifest(reporter, manifest, get_manifest(collection, outcomes))
+    outputs = {
+        "fetched": reporter.list_output(
+            "fetched", [str(o.item.local) for o in done], "files", manifest_named(written)
+        ),
+        "count": str(len(done)),
+        "bytes": str(sum(o.size for o in done)),
+        "manifest": written or "",
+    }
+    head = (
+        f"### globusput get: {len(done)} fetched ({size}), "
+        f"{failed} failed\n\nCollection `{collection}`\n\n"
+        "| status | file | size | saved as |\n|---|---|---|---|\n"
+    )
+    rows = [
+        f"| {MARK[o.status]} | {markdown_text(o.item.path)} | {human_size(o.size)} | "
+        f"{markdown_text((o.error or '') if o.status == 'failed' else str(o.item.local))} |\n"
+        for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.path))
+    ]
+    reporter.finish_ci(outputs, cut_table(head, rows))
+
+
+# -- verify ---------------------------------------------------------------------------------
+
+
+def finish_verify(
+    reporter: Reporter,
+    verdict: Verdict,
+    checked: Sequence[Outcome[PlannedDownload]],
+    hashed: bool,
+    collection: str,
+) -> None:
+    """A line per file that is not as recorded, the count, CI outputs and summary. A file
+    whose hash could not be taken (network, permission) is said as such, not as different."""
+    failed = [o for o in checked if o.status == "failed"]
+    verdict_lines(reporter, verdict, failed)
+    same = len(verdict.present) - len(failed)
+    what = "same size and SHA-256" if hashed else "same size"
+    line = (
+        f"{same} of {same + len(failed) + len(verdict.missing) + len(verdict.different)} "
+        f"files as recorded ({what}); {len(verdict.missing)} missing, "
+        f"{len(verdict.different) + len(failed)} different, {len(verdict.extra)} extra"
+    )
+    reporter.tally(line, not verdict.complete or bool(failed))
+    publish_verify(reporter, verdict, [o for o in failed if o.mismatch], collection)
+
+
+def verdict_lines(
+    reporter: Reporter, verdict: Verdict, changed: Sequence[Outcome[PlannedDownload]]
+) -> None:
+    """One line per file that is not as recorded."""
+    for wanted in verdict.missing:
+        reporter.error(f"missing {shown(wanted.path)}")
+    for wanted, size in verdict.different:
+        reporter.error(
+            f"different {shown(wanted.path)}: {size} bytes on the collection, "
+            f"{wanted.size} in the manifest"
+        )
+    for outcome in changed:
+        what = "different" if outcome.mismatch else "could not check"
+        reporter.error(f"{what} {shown(outcome.item.path)}: {shown(outcome.error or '')}")
+    for path in verdict.extra:
+        reporter.error(f"extra {shown(path)}: on the collection, not in the manifest")
+
+
+def publish_verify(
+    reporter: Reporter,
+    verdict: Verdict,
+    changed: Sequence[Outcome[PlannedDownload]],
+    collection: str,
+) -> None:
+    different = [w.path for w, _ in verdict.different] + [o.item.path for o in changed]
+    lists = {
+        "missing": [w.path for w in verdict.missing],
+        "different": different,
+        "extra": verdict.extra,
+    }
+    # the three share GitHub's 1 MB for a job's outputs
+    outputs = {
+        name: reporter.list_output(name, paths, "paths", "the log", OUTPUT_LIMIT // len(lists))
+        for name, paths in lists.items()
+    }
+    outputs["count"] = str(len(verdict.present) - len(changed))
+    ok = verdict.complete and not changed
+    head = (
+        f"### globusput verify: {'complete' if ok else 'NOT as recorded'}\n\n"
+        f"Collection `{collection}`: {outputs['count']} as recorded, "
+        f"{len(verdict.missing)} missing, {len(different)} different, "
+        f"{len(verdict.extra)} extra\n\n| problem | file |\n|---|---|\n"
+    )
+    rows = [
+        *(f"| ❌ missing | {markdown_text(w.path)} |\n" for w in verdict.missing),
+        *(f"| ❌ different | {markdown_text(p)} |\n" for p in different),
+        *(f"| ⚠️ extra | {markdown_text(p)} |\n" for p in verdict.extra),
+    ]
+    reporter.finish_ci(outputs, cut_table(head, rows))
