@@ -40,7 +40,7 @@ LIST_FROM = 8
 Uploaded = Outcome[PlannedUpload]
 
 
-def fetch_all(
+def download_all(
     plan: list[PlannedDownload],
     downloader: Downloader,
     concurrency: int,
@@ -60,6 +60,28 @@ def fetch_all(
     title = f"{'Fetching' if keep else 'Hashing'} {len(plan)} files"
     results, signum = pool.run(lambda: (range(len(plan)), []), work, reporter, title, line)
     return settle(plan, results), signum
+
+
+def upload_all(
+    plan: Sequence[PlannedUpload],
+    uploader: Uploader,
+    concurrency: int,
+    reporter: Reporter,
+    checks: tuple[bool, str, Listings | None],
+) -> tuple[list[Outcome[PlannedUpload]], int]:
+    """Upload every planned file; ``checks``: whether to check stored sizes, the
+    ``--overwrite`` policy, and listings already read (a resumed staging folder)."""
+    check_sizes, overwrite, listings = checks
+    uploads = Uploads(
+        plan,
+        uploader,
+        concurrency=concurrency,
+        reporter=reporter,
+        check_sizes=check_sizes,
+        overwrite=overwrite,
+        listings=listings,
+    )
+    return uploads.run()
 
 
 class Uploads:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+
+from globusput.errors import FilesFailed
 
 #: uploads end uploaded, skipped (kept on the collection), planned (dry run) or failed;
 #: downloads fetched, checked (hashed only: ``verify --hash``) or failed
@@ -48,3 +50,13 @@ def settle(plan: Sequence[Item], results: dict[int, Outcome[Item]]) -> list[Outc
 
 def failed(outcomes: Sequence[Outcome[Item]]) -> list[Outcome[Item]]:
     return [o for o in outcomes if o.status == "failed"]
+
+
+def raise_if_failed(outcomes: Sequence[Outcome[Any]], error: type[FilesFailed]) -> None:
+    """A run with failed files ends in ``error``: exit code 3 when any was refused access."""
+    bad = failed(outcomes)
+    if bad:
+        raise error(
+            f"{len(bad)} of {len(outcomes)} files failed; see above",
+            auth=any(o.auth_failure for o in bad),
+        )

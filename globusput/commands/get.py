@@ -12,13 +12,13 @@ import posixpath
 import time
 from pathlib import Path
 
-from globusput.batch import fetch_all
+from globusput.batch import download_all
 from globusput.collection import Collection, CollectionInfo
 from globusput.connection import channel_options, check_outputs, connect, data_tls_verify
 from globusput.download import Downloader
 from globusput.errors import ConfigError, FetchFailed, Interrupted, SelectionError
 from globusput.manifest import Manifest, collection_of, compare, listings_of, read_manifest
-from globusput.outcomes import Outcome, failed
+from globusput.outcomes import Outcome, raise_if_failed
 from globusput.paths import Destination, check_destination_host, remote_specs
 from globusput.plans import PlannedDownload, expand, folders_to_list, local_path, plan_downloads
 from globusput.report import Reporter
@@ -56,17 +56,13 @@ def run(settings: Settings, reporter: Reporter) -> None:
             show(reporter, outcome)
         sizes = (sum(item.size or 0 for item in plan), len(plan))
         downloader = Downloader(**channel_options(settings, reporter, collection, data, tls, sizes))
-        fetched, signum = fetch_all(plan, downloader, settings.concurrency, reporter, True)
+        fetched, signum = download_all(plan, downloader, settings.concurrency, reporter, True)
     outcomes = refused + fetched
     seconds = time.monotonic() - started
     finish_get(reporter, outcomes, seconds, str(settings.collection_id), settings.manifest)
     if signum:
         raise Interrupted(signum)
-    if failed(outcomes):
-        raise FetchFailed(
-            f"{len(failed(outcomes))} of {len(outcomes)} files failed; see above",
-            auth=any(o.auth_failure for o in failed(outcomes)),
-        )
+    raise_if_failed(outcomes, FetchFailed)
 
 
 def _plan_from_manifest(

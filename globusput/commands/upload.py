@@ -10,7 +10,7 @@ import os
 import time
 
 from globusput.auth import DataAuthorizer
-from globusput.batch import Uploads
+from globusput.batch import upload_all
 from globusput.collection import Collection, CollectionInfo
 from globusput.connection import (
     channel_options,
@@ -28,7 +28,7 @@ from globusput.errors import (
     UploadFailed,
 )
 from globusput.folders import Folders
-from globusput.outcomes import Outcome, failed
+from globusput.outcomes import Outcome, failed, raise_if_failed
 from globusput.paths import Destination, check_destination_host, parse_destination
 from globusput.person import token_file
 from globusput.placement import Placement, StagedFolder, rename_threshold
@@ -116,16 +116,8 @@ def _upload_to(
         folders=folders,
         **channel_options(settings, reporter, collection, data, tls, sizes),
     )
-    uploads = Uploads(
-        sent,
-        uploader,
-        concurrency=settings.concurrency,
-        reporter=reporter,
-        check_sizes=settings.verify_size,
-        overwrite=settings.overwrite,
-        listings=listings,
-    )
-    outcomes, signum = uploads.run()
+    checks = (settings.verify_size, settings.overwrite, listings)
+    outcomes, signum = upload_all(sent, uploader, settings.concurrency, reporter, checks)
     publish_error = None
     if staged is not None:
         complete = not signum and not failed(outcomes)
@@ -135,11 +127,7 @@ def _upload_to(
         raise Interrupted(signum)
     if publish_error is not None:
         raise publish_error
-    if failed(outcomes):
-        raise UploadFailed(
-            f"{len(failed(outcomes))} of {len(outcomes)} files failed; see above",
-            auth=any(o.auth_failure for o in failed(outcomes)),
-        )
+    raise_if_failed(outcomes, UploadFailed)
 
 
 def _dry_run(

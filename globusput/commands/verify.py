@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from globusput.batch import fetch_all
+from globusput.batch import download_all
 from globusput.connection import channel_options, check_outputs, connect, data_tls_verify
 from globusput.download import Downloader
 from globusput.errors import Interrupted, VerifyFailed
@@ -36,7 +36,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
             sha = {w.path: w.sha256 for w in verdict.present if w.sha256 is not None}
             plan = plan_downloads([(path, None) for path in sha], Path("."), info.base_url, sha)
             options = channel_options(settings, reporter, collection, data, tls, (0, len(plan)))
-            checked, signum = fetch_all(
+            checked, signum = download_all(
                 plan, Downloader(**options), settings.concurrency, reporter, False
             )
             if signum:
