@@ -16,6 +16,7 @@ from typing import Any
 
 from globusput.testing.certs import make_tls_files
 from globusput.testing.data import DataHandler
+from globusput.testing.distance import GLOBUS_LIKE_LATENCY, RateLimit, parse_latency, parse_rate
 from globusput.testing.model import (
     AUTH_RS,
     DEMO_CLIENT_ID,
@@ -23,22 +24,18 @@ from globusput.testing.model import (
     DEMO_NATIVE_CLIENT_ID,
     DEMO_USERNAME,
     ENDPOINT,
-    GLOBUS_LIKE_LATENCY,
     GUEST,
     MAPPED,
     TRANSFER_RS,
     TRANSFER_SCOPE,
     Collection,
     Fault,
-    RateLimit,
     Token,
     client_username,
     data_access_scope,
     data_token_fits,
     host,
     https_scope,
-    parse_latency,
-    parse_rate,
 )
 from globusput.testing.services import ServicesHandler
 from globusput.testing.state import State

@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 from globus_sdk.scopes import Scope
 
+from globusput.testing.distance import RateLimit
 from globusput.testing.model import (
     TRANSFER_RS,
     TRANSFER_SCOPE,
     Collection,
     Fault,
-    RateLimit,
     Token,
     data_access_scope,
     https_scope,

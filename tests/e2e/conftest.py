@@ -24,7 +24,8 @@ import pytest
 from globusput.testing import Collection, StandIn
 
 REPO = Path(__file__).resolve().parents[2]
-GLOBUSPUT = shutil.which("globusput", path=os.path.dirname(sys.executable)) or "globusput"
+#: The tree's own program, installed beside this interpreter: never another on PATH.
+GLOBUSPUT = shutil.which("globusput", path=os.path.dirname(sys.executable)) or ""
 
 
 @pytest.fixture(scope="session")
@@ -197,16 +198,25 @@ def run(standin_server: StandIn, tmp_path: Path) -> Iterator[Runner]:
 
 @pytest.fixture(scope="session", autouse=True)
 def code_under_test_is_the_tree() -> None:
-    """The installed ``globusput`` the subprocesses run must be this tree's code (an editable
-    install), or an edit would be tested against a stale copy."""
+    """The programs the subprocesses run must be this tree's code (an editable install beside
+    this interpreter), or an edit would be tested against a stale or foreign copy."""
+    assert GLOBUSPUT, (
+        f"no globusput beside {sys.executable}: pip install -e '.[test]' into this environment"
+    )
+    assert tree_program(GLOBUSPUT, REPO), (
+        f"{GLOBUSPUT} does not run this tree's code: pip install -e '.[test]'"
+    )
+
+
+def tree_program(program: str, tree: Path) -> bool:
+    """Whether ``program`` (a console script) imports globusput from ``tree``."""
+    with open(program, encoding="utf-8", errors="replace") as stream:
+        interpreter = stream.readline().removeprefix("#!").strip()
     proc = subprocess.run(
-        [sys.executable, "-c", "import globusput; print(globusput.__file__)"],
+        [interpreter, "-c", "import globusput; print(globusput.__file__)"],
         cwd="/",
         capture_output=True,
         text=True,
         timeout=60,
     )
-    where = Path(proc.stdout.strip()).resolve()
-    assert where.is_relative_to(REPO), (
-        f"the tests would run {where}, not this tree: pip install -e '.[test]'"
-    )
+    return Path(proc.stdout.strip()).resolve().is_relative_to(tree)
