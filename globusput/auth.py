@@ -31,8 +31,8 @@ from globusput.errors import (
 from globusput.session import LoggedSession
 
 if TYPE_CHECKING:
-    from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
+    from globusput.remote import CollectionInfo
     from globusput.settings import Settings
 
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from globusput.progress import Progress
 
 MAX_RETRY_AFTER = 300.0
+#: Bytes of an answer's body ever read, but for the file a GET fetches: error texts, an
+#: acknowledgement, a login page's head. Whatever the server sends beyond is not read.
+BODY_LIMIT = 4096
 #: Statuses that say "try again later" rather than "this will never work".
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: Answers that may mean "the folder is missing": servers disagree (WebDAV 409, nginx 500,
@@ -89,18 +92,22 @@ class Channel:
         stream: bool = False,
     ) -> tuple[requests.Response, int]:
         """Send one request with the collection's token; the answer, and the token
-        generation it was sent with (for a renewal after a refusal)."""
+        generation it was sent with (for a renewal after a refusal). The body is read only
+        up to :data:`BODY_LIMIT` unless ``stream`` (a GET's file, which the caller reads),
+        and asked for as it is stored (``identity``): never expanded by decompression."""
         header, generation = self.authorizer.header()
         response = self.session.request(
             method,
             url,
             data=data,
-            headers={**(headers or {}), "Authorization": header},
+            headers={"Accept-Encoding": "identity", **(headers or {}), "Authorization": header},
             allow_redirects=False,
             timeout=self.timeout,
             verify=self.verify_tls,
-            stream=stream,
+            stream=True,
         )
+        if not stream:
+            read_head(response)
         return response, generation
 
     def renewed(self, exc: Unauthorized, renewed: bool) -> bool:
@@ -169,7 +176,7 @@ def judge(
             )
         return
     if method == "GET":
-        response.content  # noqa: B018  (a short error body; read so the connection is reused)
+        read_head(response)  # a short error body is read whole, so the connection is reused
     if status == 416 and method == "GET":
         raise Restart  # the part held is not a prefix of the file any more
     if 300 <= status < 400:
@@ -195,6 +202,24 @@ def judge(
             status=status,
         )
     raise Permanent(f"the server answered {status} {response.reason}", status=status)
+
+
+def read_head(response: requests.Response, limit: int = BODY_LIMIT) -> bytes:
+    """The first ``limit`` bytes of a streamed answer's body, kept as its ``content``. A body
+    that ends within them frees the connection for the next request; a longer one is cut off
+    with its connection (a server cannot make globusput read a gigabyte of error page)."""
+    if isinstance(response._content, bytes):  # read already
+        return response._content
+    head = bytearray()
+    chunks = response.iter_content(1024)
+    for chunk in chunks:
+        head += chunk
+        if len(head) > limit:
+            response.close()
+            break
+    response._content = bytes(head[:limit])
+    response._content_consumed = True  # type: ignore[attr-defined]
+    return response._content
 
 
 def permission_message(

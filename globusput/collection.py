@@ -8,13 +8,11 @@ become errors that say what to do.
 
 from __future__ import annotations
 
-import datetime
 import posixpath
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
@@ -29,66 +27,42 @@ from globusput.errors import (
     login_again,
     session_error,
 )
+from globusput.remote import ENDPOINT, CollectionInfo, RemoteEntry
 
 #: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
 FolderState = Literal["created", "existed", "refused"]
 #: Entries per ``ls`` request; Transfer's own default and maximum page.
 LIST_PAGE = 100_000
+#: How deep and how large a walk below the folders asked for may go.
+WALK_DEPTH = 64
+WALK_ENTRIES = 1_000_000
 #: Transfer calls a run makes at once on helper threads; the pacer keeps them within the rate.
 TRANSFER_THREADS = 8
 
 
-@dataclass(frozen=True)
-class RemoteEntry:
-    """One entry of a Transfer listing: enough to verify a size or judge a stored copy's age."""
-
-    is_file: bool
-    size: int
-    modified: float | None  #: POSIX seconds, None when the listing did not say
-
-    @classmethod
-    def from_listing(cls, entry: dict[str, Any]) -> RemoteEntry:
-        modified = None
-        try:
-            stamp = datetime.datetime.fromisoformat(str(entry.get("last_modified")))
-            if stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=datetime.timezone.utc)
-            modified = stamp.timestamp()
-        except ValueError:
-            pass
-        return cls(entry.get("type") == "file", int(entry.get("size") or 0), modified)
+def _walk_limit(where: str, what: str) -> str:
+    return (
+        f"the folders being fetched go {what} (at {where}; a listing that contains itself?): "
+        "fetch folders further down, or name the files"
+    )
 
 
-#: ``entity_type`` of a mapped collection, and of an endpoint (the server, not a collection).
-MAPPED = "GCSv5_mapped_collection"
-ENDPOINT = "GCSv5_endpoint"
+Listing = dict[str, RemoteEntry]
 
 
-@dataclass(frozen=True)
-class CollectionInfo:
-    id: str
-    base_url: str  #: the collection's ``https_server``, without a trailing slash ("" if none)
-    display_name: str
-    entity_type: str
-    high_assurance: bool
-    non_functional: bool = False
+def _repeated(folder: str, tops: set[str], prints: dict[str, frozenset[Any]]) -> str | None:
+    """The folder above ``folder`` (up to where the walk began) whose listing is the same as
+    its own: the same folder seen again through a link or a lie, never to be entered."""
+    above = folder
+    while above not in tops and above != "/":
+        above = posixpath.dirname(above)
+        if prints.get(above) == prints[folder]:
+            return above
+    return None
 
-    @classmethod
-    def from_document(cls, collection_id: str, doc: dict[str, Any]) -> CollectionInfo:
-        return cls(
-            collection_id,
-            str(doc.get("https_server") or "").rstrip("/"),
-            str(doc.get("display_name") or collection_id),
-            str(doc.get("entity_type") or ""),
-            bool(doc.get("high_assurance")),
-            bool(doc.get("non_functional")),
-        )
 
-    @property
-    def needs_data_access(self) -> bool:
-        """Mapped collections short of high assurance want ``data_access`` consent, for
-        Transfer (a dependency) and on the collection's own token."""
-        return self.entity_type == MAPPED and not self.high_assurance
+def _fingerprint(entries: Listing | None) -> frozenset[Any]:
+    return frozenset((n, e.is_file, e.size, e.modified) for n, e in (entries or {}).items())
 
 
 class Collection:
@@ -186,19 +160,36 @@ class Collection:
         with ThreadPoolExecutor(min(TRANSFER_THREADS, len(folders))) as pool:
             return dict(zip(folders, pool.map(self.listing, folders), strict=True))
 
-    def walk(self, folders: Iterable[str]) -> dict[str, dict[str, RemoteEntry] | None]:
+    def walk(self, folders: Iterable[str]) -> dict[str, Listing | None]:
         """``folders`` and every folder below them, one listing each, a level at a time (the
-        folders of a level are listed together): calls grow with folders, never files."""
-        found: dict[str, dict[str, RemoteEntry] | None] = {}
+        folders of a level are listed together): calls grow with folders, never files. The
+        collection says what is below: only folders whose names are one segment are entered,
+        depth and entries are bounded, and a folder whose listing repeats one above it (a
+        listing that contains itself) ends the walk."""
+        found: dict[str, Listing | None] = {}
         level = list(dict.fromkeys(folders))
+        tops, prints = set(level), {}
+        depth = entries_seen = 0
         while level:
+            depth += 1
+            if depth > WALK_DEPTH:
+                raise ServiceError(_walk_limit(level[0], f"more than {WALK_DEPTH} levels deep"))
             listed = self.listings(level)
             found.update(listed)
+            entries_seen += sum(len(entries or {}) for entries in listed.values())
+            if entries_seen > WALK_ENTRIES:
+                raise ServiceError(_walk_limit(level[0], f"more than {WALK_ENTRIES} entries"))
+            for folder, entries in listed.items():
+                prints[folder] = _fingerprint(entries)
+                if entries and (again := _repeated(folder, tops, prints)):
+                    raise ServiceError(_walk_limit(folder, f"round in a circle, back to {again}"))
             level = [
                 path
                 for folder, entries in listed.items()
                 for name, entry in (entries or {}).items()
-                if not entry.is_file and (path := posixpath.join(folder, name)) not in found
+                if not entry.is_file
+                and entry.problem is None
+                and (path := posixpath.join(folder, name)) not in found
             ]
         return found
 

@@ -15,11 +15,12 @@ import urllib3
 from globus_sdk.config import get_ssl_verify
 
 from globusput.auth import ClientCredentials, Credentials, DataAuthorizer
-from globusput.collection import Collection, CollectionInfo
+from globusput.collection import Collection
 from globusput.errors import ConfigError
 from globusput.pacing import TransferPacing
 from globusput.person import PersonLogin
 from globusput.progress import make_progress
+from globusput.remote import CollectionInfo
 from globusput.report import Reporter, check_writable
 from globusput.session import make_session
 from globusput.settings import Settings

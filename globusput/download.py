@@ -56,16 +56,7 @@ class Downloader(Channel):
         return outcome
 
     def _to_file(self, item: PlannedDownload) -> tuple[str, int]:
-        item.local.parent.mkdir(parents=True, exist_ok=True)
-        # a workspace can hold symlinks (a checked-out repository's, say): a copy is never
-        # written through one to somewhere outside the local folder
-        if not Path(os.path.realpath(item.local.parent)).is_relative_to(
-            os.path.realpath(item.root)
-        ):
-            raise Permanent(
-                f"{item.local.parent} leads outside {item.root} through a symbolic link: "
-                "fetch into a folder without links"
-            )
+        _make_folders(item)
         if item.local.is_dir():
             raise Permanent(f"{item.local} is a folder: remove it or fetch into another folder")
         temp = item.local.with_name(
@@ -143,10 +134,17 @@ class Downloader(Channel):
                 self.progress.advance(item, -copy.received)  # the whole file came instead:
                 copy.restart()  # the copy starts over with it
             copy.resumed = copy.resumed or response.status_code == 206
+            limit = item.size if item.size is not None else total
             try:
                 for block in response.iter_content(READ_SIZE):
                     if self.cancel.is_set():
                         raise Cancelled
+                    if limit is not None and copy.received + len(block) > limit:
+                        said = "listed" if item.size is not None else "announced"
+                        raise Permanent(
+                            f"the server sent more than the {limit} bytes it {said} for "
+                            f"{item.path}: refused, nothing kept"
+                        )
                     copy.add(block)
                     self.progress.advance(item, len(block))
             except requests.RequestException as exc:
@@ -163,16 +161,31 @@ class Downloader(Channel):
         self.judge("GET", response, generation, item)
         if response.status_code not in (200, 206):
             raise Permanent(f"the server answered {response.status_code} {response.reason}")
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            raise Permanent(
+                f"the server sent {item.path} {encoding}-encoded though asked for the bytes "
+                "as stored: refused, as its size and SHA-256 could not be checked"
+            )
         total = _full_size(response)
-        expected = item.size if item.size is not None else total
         html = "html" in response.headers.get("Content-Type", "").lower()
-        if response.status_code == 200 and html and total != expected:  # the body is not read
+        # a login page is not the file: told by its size where the listing gave one, else by
+        # the name (a page is what a .html file is meant to be); the body is not read to tell
+        if item.size is not None:
+            login_page = total != item.size
+        else:
+            login_page = not item.path.lower().endswith((".html", ".htm", ".xhtml"))
+        if response.status_code == 200 and html and login_page:
             raise Permanent(
                 "the server answered with an HTML page instead of the file: " + STEP_UP,
                 auth=True,
             )
         if item.size is not None and total is not None and total != item.size:
-            self.debug(f"{item.path}: {total} bytes now, {item.size} when listed")
+            raise Permanent(
+                f"the server offers {total} bytes of {item.path}, its listing said "
+                f"{item.size}: the file changed on the collection (fetch it again) or the "
+                "server is not telling the truth"
+            )
         return total
 
 
@@ -212,3 +225,23 @@ def _full_size(response: requests.Response) -> int | None:
         return int(total) if total.isdigit() else None
     length = response.headers.get("Content-Length", "")
     return int(length) if length.isdigit() else None
+
+
+def _make_folders(item: PlannedDownload) -> None:
+    """The local folders of ``item``, one level at a time below its root, none made through
+    a symbolic link that leads outside the root (a workspace can hold links: a checked-out
+    repository's, say); what exists is checked before anything below it is made."""
+    item.root.mkdir(parents=True, exist_ok=True)
+    root = Path(os.path.realpath(item.root))
+    folder = item.root
+    for part in item.local.parent.relative_to(item.root).parts:
+        folder = folder / part
+        if not Path(os.path.realpath(folder)).is_relative_to(root):
+            raise Permanent(
+                f"{folder} leads outside {item.root} through a symbolic link: fetch into a "
+                "folder without links"
+            )
+        if not folder.exists():
+            folder.mkdir(exist_ok=True)  # another worker may be making it too
+        elif not folder.is_dir():
+            raise Permanent(f"{folder} is a file: remove it or fetch into another folder")

@@ -23,10 +23,12 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from globusput.errors import ConfigError
 from globusput.outcomes import Outcome
+from globusput.paths import child
 
 if TYPE_CHECKING:
-    from globusput.collection import Collection, RemoteEntry
+    from globusput.collection import Collection
     from globusput.plans import PlannedDownload, PlannedUpload
+    from globusput.remote import RemoteEntry
 
 
 #: Manifest statuses of files that should be on the collection afterwards.
@@ -209,13 +211,13 @@ def collection_of(manifest: Manifest, given: uuid.UUID | None) -> uuid.UUID:
 
 
 def listings_of(
-    manifest: Manifest, collection: Collection, base_url: str
+    manifest: Manifest, collection: Collection, base_url: str, below: bool = False
 ) -> dict[str, dict[str, RemoteEntry] | None]:
-    """One listing per folder of the manifest, once its URLs are known to be this
-    collection's."""
+    """One listing per folder of the manifest (``below``: and of every folder under them, as
+    ``get`` of those folders would fetch), once its URLs are known to be this collection's."""
     check_manifest_host(manifest, base_url, collection.id)
     folders = sorted({posixpath.dirname(w.path) for w in manifest.files})
-    return collection.listings(folders)
+    return collection.walk(folders) if below else collection.listings(folders)
 
 
 def compare(wanted: list[Wanted], listings: Mapping[str, dict[str, RemoteEntry] | None]) -> Verdict:
@@ -234,7 +236,7 @@ def compare(wanted: list[Wanted], listings: Mapping[str, dict[str, RemoteEntry] 
             verdict.present.append(item)
     for folder, entries in sorted(listings.items()):
         for name, entry in sorted((entries or {}).items()):
-            path = posixpath.join(folder, name)
-            if entry.is_file and path not in named:
+            path = child(folder, name)
+            if (entry.is_file or entry.problem) and path not in named:
                 verdict.extra.append(path)
     return verdict

@@ -218,7 +218,7 @@ def build_verify_parser() -> argparse.ArgumentParser:
         prog="globusput verify",
         usage="globusput verify [OPTIONS] MANIFEST [COLLECTION_ID]",
         description="Check that a collection holds every file a globusput manifest lists, at "
-        "its recorded size, and nothing else in those folders: one Transfer listing per "
+        "its recorded size, and nothing else in those folders or below: one Transfer listing per "
         "folder. Exit code 1 when anything is missing, different or extra.",
     )
     parser.add_argument(

@@ -92,6 +92,25 @@ def remote_specs(texts: list[str]) -> list[Destination]:
     return specs
 
 
+def child(folder: str, name: str) -> str:
+    """``folder/name`` as text, whatever the name holds (a name starting with ``/`` does not
+    replace the folder, as it would with :func:`posixpath.join`)."""
+    return f"{folder.rstrip('/')}/{name}"
+
+
+def segment_problem(name: str) -> str | None:
+    """Why a name from a listing (the collection's word, trusted in nothing) cannot be one
+    entry of its folder, or None: joined to a path it could otherwise climb out of the folder
+    or replace it (``..``, ``/etc/passwd``), or break a line of the log."""
+    if name in ("", ".", ".."):
+        return "is empty, '.' or '..'"
+    if "/" in name or "\\" in name:
+        return "holds a slash"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        return "holds a control character"
+    return None
+
+
 def check_destination_host(destination: Destination, base_url: str) -> None:
     """Refuse a URL destination that is not on the collection, before any token is sent."""
     if destination.netloc is not None and destination.netloc != _netloc(base_url):

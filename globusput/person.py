@@ -37,8 +37,8 @@ from globusput.settings import group_or_world_readable
 if TYPE_CHECKING:
     from globus_sdk.globus_app import GlobusAppConfig
 
-    from globusput.collection import CollectionInfo
     from globusput.pacing import TransferPacing
+    from globusput.remote import CollectionInfo
     from globusput.report import Reporter
     from globusput.settings import Settings
 

@@ -33,9 +33,10 @@ from globusput.paths import Destination, hidden_sibling
 from globusput.plans import PlannedUpload, staging_folder
 
 if TYPE_CHECKING:
-    from globusput.collection import Collection, RemoteEntry
+    from globusput.collection import Collection
     from globusput.folders import Folders
     from globusput.outcomes import Outcome
+    from globusput.remote import RemoteEntry
 
 
 class Placement:

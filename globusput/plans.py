@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from globusput.errors import DestinationError, SelectionError
-from globusput.paths import NAME_MAX, Destination, hidden_sibling, name_bytes, url_for
+from globusput.paths import NAME_MAX, Destination, child, hidden_sibling, name_bytes, url_for
 from globusput.selection import LocalFile
 
 if TYPE_CHECKING:
-    from globusput.collection import RemoteEntry
+    from globusput.remote import RemoteEntry
 
 #: Stored and local clocks may differ this much when ``changed`` compares ages.
 MTIME_SLACK = 1.0
@@ -214,23 +214,29 @@ def plan_downloads(
 
 def expand(
     specs: list[Destination], walked: Mapping[str, dict[str, RemoteEntry] | None]
-) -> tuple[list[tuple[str, RemoteEntry | None]], list[str]]:
+) -> tuple[list[tuple[str, RemoteEntry | None]], list[str], list[tuple[str, str]]]:
     """The files ``specs`` name, given the listings of their folders (and of every folder
-    below a folder spec): files found, and the specs that named nothing."""
+    below a folder spec): files found, the specs that named nothing, and the entries below
+    that cannot be fetched (path as the listing gave it, and why)."""
     found: dict[str, RemoteEntry | None] = {}
     missing = []
+    refused: dict[str, str] = {}
     for spec in specs:
         if spec.is_folder:
             below = [
-                (posixpath.join(folder, name), entry)
+                (child(folder, name), entry)
                 for folder, entries in walked.items()
                 if _within(folder, spec.path)
                 for name, entry in (entries or {}).items()
-                if entry.is_file
+                if entry.is_file or entry.problem
             ]
             if not below:
                 missing.append(spec.text)
-            found.update(below)
+            for path, listed in below:
+                if listed.problem is None:
+                    found[path] = listed
+                else:
+                    refused[path] = f"the listing names it, but it {listed.problem}: not fetched"
             continue
         folder, name = posixpath.split(spec.path)
         entries = walked.get(folder)
@@ -239,7 +245,7 @@ def expand(
             missing.append(spec.text)
             continue
         found[spec.path] = entry  # None: no listing (Transfer refused), the GET will tell
-    return sorted(found.items()), missing
+    return sorted(found.items()), missing, sorted(refused.items())
 
 
 def _within(folder: str, top: str) -> bool:

@@ -23,6 +23,8 @@ from globusput.progress import Progress
 SUMMARY_LIMIT = 1_000_000
 #: GitHub allows 1 MB of outputs per job, counted in UTF-16; the URL list stays well under.
 OUTPUT_LIMIT = 800_000
+#: Error annotations a run makes (GitHub shows 10 a step, 50 a job); the log has them all.
+ANNOTATIONS = 50
 
 
 class Reporter:
@@ -38,6 +40,7 @@ class Reporter:
         self.ci = ci or detect(self.out)
         self.progress = Progress()  #: lines go through it, so a live bar is not torn
         self._secrets: list[str] = []
+        self._annotated = 0
 
     def add_secret(self, value: str | None) -> None:
         """Never print this value; the CI system is asked to mask it before anything else."""
@@ -64,7 +67,11 @@ class Reporter:
     def error(self, message: str, file: str | None = None) -> None:
         message = self.scrub(message)
         self._write(message, self.err, "error: ")
-        self.ci.annotate_error(message, file)
+        self._annotated += 1
+        if self._annotated <= ANNOTATIONS:
+            self.ci.annotate_error(message, file)
+        elif self._annotated == ANNOTATIONS + 1:
+            self.ci.annotate_error(f"more than {ANNOTATIONS} errors: the log lists them all")
 
     def _write(self, message: str, stream: TextIO, prefix: str = "") -> None:
         """Every line of the log goes out here: secrets scrubbed, data made inert."""
@@ -106,7 +113,7 @@ class Reporter:
 
     def finish_ci(self, outputs: dict[str, str], summary: str) -> None:
         """The CI system's outputs and job summary, where it has them."""
-        self.ci.finish(outputs, self.scrub(summary))
+        self.ci.finish({k: self.scrub(v) for k, v in outputs.items()}, self.scrub(summary))
 
 
 def manifest_named(path: str | None) -> str:
@@ -142,6 +149,8 @@ def check_writable(path: Path, what: str) -> str | None:
     """Why ``path`` cannot be written later, or None: found before anything is uploaded."""
     if path.is_dir():
         return f"{what} {path} is a folder: name a file"
+    if path.exists() and not path.is_file():  # a FIFO would hang the run, a device eat it
+        return f"{what} {path} is not a regular file (a pipe or a device): name a file"
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent

@@ -49,6 +49,14 @@ def show(reporter: Reporter, outcome: Outcome[Any], dry_run: bool = False) -> No
             reporter.info(f"would upload {source} -> {url} ({size})")
 
 
+def _scrub(reporter: Reporter, outcomes: Sequence[Outcome[Any]]) -> None:
+    """Errors carry the server's words, which can echo a token: scrubbed once, before any
+    sink (log, manifest, outputs, summary) and before any escaping could hide one."""
+    for outcome in outcomes:
+        if outcome.error:
+            outcome.error = reporter.scrub(outcome.error)
+
+
 def _write_manifest(reporter: Reporter, path: Path | None, document: dict[str, Any]) -> str | None:
     if path is None:
         return None
@@ -71,6 +79,7 @@ def finish_upload(
     the manifest file. ``attempted`` False when the run stopped before its first file (each
     is then recorded as failed with that reason, but not counted aloud)."""
     collection, destination, manifest = where
+    _scrub(reporter, outcomes)
     counts = _counts(outcomes)
     if not attempted:
         count = len(outcomes)
@@ -135,6 +144,7 @@ def finish_get(
     collection: str,
     manifest: Path | None,
 ) -> None:
+    _scrub(reporter, outcomes)
     done = [o for o in outcomes if o.status != "failed"]
     failed = len(outcomes) - len(done)
     size = human_size(sum(o.size for o in done))
@@ -173,6 +183,7 @@ def finish_verify(
 ) -> None:
     """A line per file that is not as recorded, the count, CI outputs and summary. A file
     whose hash could not be taken (network, permission) is said as such, not as different."""
+    _scrub(reporter, checked)
     failed = [o for o in checked if o.status == "failed"]
     verdict_lines(reporter, verdict, failed)
     same = len(verdict.present) - len(failed)
@@ -186,22 +197,50 @@ def finish_verify(
     publish_verify(reporter, verdict, [o for o in failed if o.mismatch], collection)
 
 
+#: Lines per kind of problem verify prints (a collection can hold a million extra files).
+VERDICT_LINES = 1000
+
+
 def verdict_lines(
     reporter: Reporter, verdict: Verdict, changed: Sequence[Outcome[PlannedDownload]]
 ) -> None:
-    """One line per file that is not as recorded."""
-    for wanted in verdict.missing:
-        reporter.error(f"missing {shown(wanted.path)}")
-    for wanted, size in verdict.different:
-        reporter.error(
-            f"different {shown(wanted.path)}: {size} bytes on the collection, "
-            f"{wanted.size} in the manifest"
-        )
-    for outcome in changed:
-        what = "different" if outcome.mismatch else "could not check"
-        reporter.error(f"{what} {shown(outcome.item.path)}: {shown(outcome.error or '')}")
-    for path in verdict.extra:
-        reporter.error(f"extra {shown(path)}: on the collection, not in the manifest")
+    """One line per file that is not as recorded, up to :data:`VERDICT_LINES` of a kind."""
+    kinds = [
+        ("missing", [f"missing {shown(w.path)}" for w in verdict.missing[: VERDICT_LINES + 1]]),
+        (
+            "different",
+            [
+                f"different {shown(w.path)}: {size} bytes on the collection, "
+                f"{w.size} in the manifest"
+                for w, size in verdict.different[: VERDICT_LINES + 1]
+            ]
+            + [
+                f"{'different' if o.mismatch else 'could not check'} {shown(o.item.path)}: "
+                f"{shown(o.error or '')}"
+                for o in changed[: VERDICT_LINES + 1]
+            ],
+        ),
+        (
+            "extra",
+            [
+                f"extra {shown(p)}: on the collection, not in the manifest"
+                for p in verdict.extra[: VERDICT_LINES + 1]
+            ],
+        ),
+    ]
+    counts = {
+        "missing": len(verdict.missing),
+        "different": len(verdict.different) + len(changed),
+        "extra": len(verdict.extra),
+    }
+    for kind, lines in kinds:
+        for line in lines[:VERDICT_LINES]:
+            reporter.error(line)
+        if counts[kind] > VERDICT_LINES:
+            reporter.warn(
+                f"{counts[kind] - VERDICT_LINES} more {kind} files are not listed here; the "
+                f"'{kind}' output and the job summary name more"
+            )
 
 
 def publish_verify(

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from globusput.batch import download_all
-from globusput.collection import Collection, CollectionInfo
+from globusput.collection import Collection
 from globusput.connection import channel_options, check_outputs, connect, data_tls_verify
 from globusput.download import Downloader
 from globusput.errors import ConfigError, FetchFailed, Interrupted, SelectionError
@@ -21,6 +21,7 @@ from globusput.manifest import Manifest, collection_of, compare, listings_of, re
 from globusput.outcomes import Outcome, raise_if_failed
 from globusput.paths import Destination, check_destination_host, remote_specs
 from globusput.plans import PlannedDownload, expand, folders_to_list, local_path, plan_downloads
+from globusput.remote import CollectionInfo
 from globusput.report import Reporter
 from globusput.settings import Settings
 from globusput.summary import finish_get, show
@@ -105,7 +106,7 @@ def _plan_from_paths(
     listed.update(collection.listings(once))
     if walk and not collection.filesystem_ops:
         raise collection.unlisted("fetching a folder needs its listing: name its files")
-    found, missing = expand(specs, listed)
+    found, missing, unusable = expand(specs, listed)
     if missing:
         message = "nothing on the collection at " + ", ".join(repr(m) for m in missing)
         if settings.if_no_files_found == "error":
@@ -115,6 +116,9 @@ def _plan_from_paths(
             )
         if settings.if_no_files_found == "warn":
             reporter.warn(message)
-    # planning places every file (a name that cannot be a local file fails here, before any
-    # download)
-    return plan_downloads(found, root, info.base_url), []
+    # what the listing names but cannot be fetched fails alone, the rest comes
+    refused = [
+        Outcome(PlannedDownload(path, "", root, None, root=root), "failed", error=why)
+        for path, why in unusable
+    ]
+    return plan_downloads(found, root, info.base_url), refused

@@ -7,10 +7,10 @@ import globus_sdk
 from globus_sdk.scopes import TransferScopes
 
 from globusput.auth import TRANSFER_RESOURCE_SERVER, collection_requirements
-from globusput.collection import CollectionInfo
 from globusput.errors import AuthError
 from globusput.pacing import TransferPacing
 from globusput.person import AUTH_RS, PROFILE, login, token_file, user_app
+from globusput.remote import CollectionInfo
 from globusput.report import Reporter
 from globusput.settings import Settings
 

@@ -11,7 +11,7 @@ import time
 
 from globusput.auth import DataAuthorizer
 from globusput.batch import upload_all
-from globusput.collection import Collection, CollectionInfo
+from globusput.collection import Collection
 from globusput.connection import (
     channel_options,
     check_credential_pair,
@@ -40,6 +40,7 @@ from globusput.plans import (
     staging_folder,
     stored_entry,
 )
+from globusput.remote import CollectionInfo
 from globusput.report import Reporter
 from globusput.selection import LocalFile
 from globusput.settings import Settings, group_or_world_readable

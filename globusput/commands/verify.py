@@ -1,6 +1,6 @@
 """``globusput verify MANIFEST [COLLECTION_ID]``: prove that the collection holds every file a
 manifest lists, at its recorded size (and, with ``--hash``, SHA-256), and nothing else in those
-folders: one Transfer listing per folder."""
+folders or below them (what ``get`` of them would fetch): one Transfer listing per folder."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
     check_outputs(settings, reporter)
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
-        listings = listings_of(manifest, collection, info.base_url)
+        listings = listings_of(manifest, collection, info.base_url, below=True)
         if not collection.filesystem_ops:
             raise collection.unlisted("verify compares each folder's listing with the manifest")
         verdict = compare(manifest.files, listings)

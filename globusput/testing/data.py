@@ -42,6 +42,10 @@ ENDPOINT_ERROR_BODIES = {
 }
 
 
+#: Seconds a GET waits before a scripted reset.
+RESET_PAUSE = 0.5
+
+
 class DataHandler(Handler):
     server_version = "Apache"
     sys_version = ""
@@ -165,7 +169,9 @@ class DataHandler(Handler):
         elif fault.kind == "endpoint_error":
             self.send(404, *ENDPOINT_ERROR_BODIES[fault.body])
         else:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+            if fault.location:
+                headers["Location"] = fault.location
             self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)
 
     def _put(self, cpath: str, fault: Fault | None) -> bool:
@@ -280,5 +286,8 @@ class DataHandler(Handler):
         if cut is not None and remaining > 0:
             self.wfile.flush()
             if fault is not None and fault.kind == "reset":
+                # a pause first, so the client has read what was sent (a reset would discard
+                # what it had not) and the break is where the test put it
+                time.sleep(RESET_PAUSE)
                 self.reset_connection()
             self.close_connection = True

@@ -1,17 +1,16 @@
-"""What the stand-in's Globus is made of: identifiers, scopes, tokens, collections, scripted
-faults and the distance model, as plain data shared by every service of the stand-in.
+"""What the stand-in's Globus is made of: identifiers, scopes, tokens, collections and
+scripted faults, as plain data shared by every service of the stand-in (how far away it is:
+:mod:`globusput.testing.distance`).
 
 Sources: scope strings and ``entity_type`` values as the Globus Auth and Transfer API
-references name them (and globus-sdk 4.10's ``scopes`` and ``testing/data`` fixtures); the
-distance and rate figures are the facts file's estimates, settable.
+references name them, checked against globus-sdk 4.10's ``scopes``, ``testing/data`` fixtures
+and ``experimental/gcs_downloader.py`` by tests/unit/test_standin_sources.py.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 import stat
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from typing import Any
 
 from globusput.testing.tlsserver import TLSServer
 
+#: Transfer's resource server and scope, Auth's resource server: Globus Auth API reference;
+#: globus-sdk ``TransferScopes.all`` (checked in tests/unit/test_standin_sources.py).
 TRANSFER_RS = "transfer.api.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 AUTH_RS = "auth.globus.org"
@@ -32,12 +33,14 @@ DEMO_COLLECTION_ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
 DEMO_NATIVE_CLIENT_ID = "fe8e6f96-8254-4554-b4f6-0ba17e526669"
 DEMO_USERNAME = "alice@example.org"
 
-#: Collection types as Transfer names them (``entity_type``).
+#: Collection types as Transfer names them (``entity_type``): Transfer API reference,
+#: endpoints and collections; globus-sdk ``experimental/gcs_downloader.py`` for the mapped one.
 GUEST = "GCSv5_guest_collection"
 MAPPED = "GCSv5_mapped_collection"
 ENDPOINT = "GCSv5_endpoint"
 
 
+# Collection scopes: globus-sdk ``GCSCollectionScopes`` (checked in the same test).
 def https_scope(collection_id: str) -> str:
     return f"https://auth.globus.org/scopes/{collection_id}/https"
 
@@ -102,6 +105,12 @@ class Collection:
     #: Transfer wants consent given after this moment (POSIX seconds), as when a collection's
     #: requirements changed: older consents and client tokens get ``ConsentRequired``
     consent_since: float | None = None
+    #: a collection that lies in its listings (misconfigured or compromised): entries added
+    #: to a folder's listing by folder path, sizes claimed by file path, and a folder that
+    #: contains itself (every listing holds ``loop/``, which is the folder again)
+    planted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    listed_sizes: dict[str, int] = field(default_factory=dict)
+    self_containing: bool = False
 
     @property
     def needs_data_access(self) -> bool:
@@ -146,62 +155,12 @@ class Collection:
         return False
 
 
-#: The facts file's estimates of how far Globus is from a CI runner, in seconds per request.
-GLOBUS_LIKE_LATENCY = {"auth": 0.15, "transfer": 0.25, "op": 0.6, "data": 0.03}
-LATENCY_KINDS = ("auth", "transfer", "op", "data")
-
-
-def parse_latency(text: str) -> dict[str, float]:
-    """``auth=0.15,transfer=0.25,op=0.6,data=0.03`` (any subset), or ``globus`` (estimates)."""
-    if text.strip() == "globus":
-        return dict(GLOBUS_LIKE_LATENCY)
-    latency: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        kind, sep, value = part.partition("=")
-        if not sep or kind.strip() not in LATENCY_KINDS:
-            raise ValueError(f"{part!r}: expected KIND=SECONDS with KIND one of {LATENCY_KINDS}")
-        seconds = float(value)
-        if not 0 <= seconds <= 60:
-            raise ValueError(f"{part!r}: seconds must be between 0 and 60")
-        latency[kind.strip()] = seconds
-    return latency
-
-
-def parse_rate(text: str) -> tuple[int, float]:
-    """``20/10s`` -> (20, 10.0): at most 20 requests in each 10-second window."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*s\s*", text)
-    if match is None or int(match.group(1)) < 1:
-        raise ValueError(f"{text!r}: expected COUNT/SECONDSs, e.g. 20/10s")
-    return int(match.group(1)), float(match.group(2) or 1)
-
-
-class RateLimit:
-    """Fixed metering windows, as Globus reportedly meters Transfer: over the limit, 429."""
-
-    def __init__(self, count: int, window: float) -> None:
-        self.count, self.window = count, window
-        self._lock = threading.Lock()
-        self._window_start = 0.0
-        self._used = 0
-
-    def admit(self) -> float:
-        """0 when the request may proceed, else the seconds until the window ends."""
-        now = time.monotonic()
-        with self._lock:
-            start = now - now % self.window
-            if start != self._window_start:
-                self._window_start, self._used = start, 0
-            self._used += 1  # refused requests count too
-            if self._used <= self.count:
-                return 0.0
-            return start + self.window - now
-
-
 @dataclass
 class Fault:
     """A scripted misbehaviour applied to matching requests.
 
-    kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``),
+    kind: ``status`` (answer ``status`` after reading the body, optional ``retry_after``, and
+    ``location`` for a redirect: observed GCS sends one to Globus Auth's login page),
     ``reset`` (read ``after_bytes`` of the body, then RST; on a GET: send ``after_bytes`` of
     the file, then RST), ``truncate`` on a GET (send ``after_bytes``, then close: the promised
     length never comes), ``html`` (200 with a step-up page,
@@ -221,6 +180,7 @@ class Fault:
     probability: float | None = None  #: hit this share of matching requests, forever
     status: int = 503
     retry_after: int | None = None
+    location: str | None = None
     after_bytes: int = 0
     seconds: float = 0.0
     rate: int = 0

@@ -130,7 +130,8 @@ class TransferRoutes(Handler):
         if not collection.allows(token.username, cpath):
             self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
             return
-        target = collection.fs_path(cpath)
+        real = re.sub(r"(/loop)+(?=/|$)", "", cpath) if collection.self_containing else cpath
+        target = collection.fs_path(real)
         if not target.exists():
             code = "ClientError.NotFound" if operation == "ls" else "NotFound"
             self._error(404, code, f"Path not found, Error (list)\n'{cpath}' not found", resource)
@@ -153,6 +154,7 @@ class TransferRoutes(Handler):
         offset = int(query.get("offset", ["0"])[0])
         limit = min(int(query.get("limit", ["100000"])[0]), 100000)
         entries = [file_entry(child) for child in children[offset : offset + limit]]
+        entries = _lies(collection, cpath, entries) if offset == 0 else entries
         self.send_json(
             200,
             {
@@ -278,3 +280,18 @@ def json_body(body: bytes) -> dict[str, Any]:
 
 def now() -> float:
     return time.time()
+
+
+def _lies(
+    collection: Collection, cpath: str, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What a lying collection adds to a folder's listing (see ``Collection.planted``)."""
+    folder = cpath.rstrip("/") or "/"
+    for entry in entries:
+        claimed = collection.listed_sizes.get(f"{folder.rstrip('/')}/{entry['name']}")
+        if claimed is not None:
+            entry["size"] = claimed
+    entries += collection.planted.get(folder, [])
+    if collection.self_containing:
+        entries.append({"DATA_TYPE": "file", "name": "loop", "type": "dir", "size": 0})
+    return entries

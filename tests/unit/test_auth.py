@@ -6,8 +6,8 @@ import pytest
 from globus_sdk.exc.err_info import AuthorizationParameterInfo
 
 from globusput.auth import collection_scopes, transfer_scope
-from globusput.collection import CollectionInfo
 from globusput.errors import consent_error, session_error
+from globusput.remote import CollectionInfo
 
 ID = "6528bad5-bc02-497d-8a4f-a38547d0e72a"
 TRANSFER = "urn:globus:auth:scope:transfer.api.globus.org:all"

@@ -6,9 +6,9 @@ import threading
 from pathlib import PurePosixPath
 
 from globusput.batch import Uploads
-from globusput.collection import RemoteEntry
 from globusput.outcomes import Outcome
 from globusput.plans import PlannedUpload
+from globusput.remote import RemoteEntry
 from globusput.report import Reporter
 from globusput.selection import LocalFile
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from globusput.collection import RemoteEntry
+from collections.abc import Callable, Iterable
+
+import pytest
+
+from globusput.collection import Collection
+from globusput.errors import ServiceError
+from globusput.remote import RemoteEntry
 
 
 def test_listing_entries_are_read_as_globus_writes_them() -> None:
@@ -13,3 +19,40 @@ def test_listing_entries_are_read_as_globus_writes_them() -> None:
     assert RemoteEntry.from_listing({"type": "dir", "last_modified": "garbage"}) == RemoteEntry(
         False, 0, None
     )
+
+
+class Lying(Collection):
+    """A collection whose listings come from a function of the folder."""
+
+    def __init__(self, listing: Callable[[str], dict[str, RemoteEntry]]) -> None:
+        self.asked: list[str] = []
+        self._listing = listing
+
+    def listings(self, folders: Iterable[str]) -> dict[str, dict[str, RemoteEntry] | None]:
+        folders = list(folders)
+        self.asked += folders
+        return {folder: self._listing(folder) for folder in folders}
+
+
+def folder(name: str) -> RemoteEntry:
+    return RemoteEntry.from_listing({"name": name, "type": "dir"})
+
+
+def test_a_listing_that_contains_itself_ends_the_walk_at_once() -> None:
+    lying = Lying(lambda path: {"a.txt": RemoteEntry(True, 1, None), "loop": folder("loop")})
+    with pytest.raises(ServiceError, match=r"round in a circle, back to /rel \(at /rel/loop"):
+        lying.walk(["/rel"])
+    assert lying.asked == ["/rel", "/rel/loop"]
+
+
+def test_a_walk_is_bounded_in_depth() -> None:
+    lying = Lying(lambda path: {f"d{path.count('/')}": folder(f"d{path.count('/')}")})
+    with pytest.raises(ServiceError, match="more than 64 levels deep"):
+        lying.walk(["/rel"])
+    assert len(lying.asked) == 64
+
+
+def test_folders_named_otherwise_than_one_segment_are_not_entered() -> None:
+    lying = Lying(lambda path: {"/etc": folder("/etc"), "..": folder(".."), "ok": folder("ok")})
+    found = Lying(lambda path: {} if path.endswith("ok") else lying._listing(path)).walk(["/r"])
+    assert sorted(found) == ["/r", "/r/ok"]

@@ -3,7 +3,9 @@ through a login page, never followed to another host."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,9 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from globusput.download import Downloader
-from globusput.plans import plan_downloads
+from globusput.plans import PlannedDownload, plan_downloads
 
-from .fakes import ScriptedTransport, Tokens, channel, response
+from .fakes import ScriptedTransport, Tokens, channel, raw, response
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 
@@ -126,3 +128,75 @@ def test_a_transient_answer_is_retried(tmp_path: Path) -> None:
     _, outcome, local = fetch(tmp_path, transport)
     assert outcome.status == "fetched" and local.read_bytes() == DATA  # type: ignore[attr-defined]
     assert len(transport.sent) == 2
+
+
+def listed(tmp_path: Path, size: int | None, path: str = "/r/a.bin") -> PlannedDownload:
+    (item,) = plan_downloads([(path, None)], tmp_path, "https://h")
+    return dataclasses.replace(item, size=size)
+
+
+@pytest.mark.parametrize(
+    ("size", "answer", "words"),
+    [
+        (len(DATA), response(200, DATA * 3, {"Content-Length": str(3 * len(DATA))}), "offers"),
+        (len(DATA), response(200, DATA * 3), "sent more than the 10240 bytes it listed"),
+        (None, response(200, DATA * 3, {"Content-Length": "10"}), "more than the 10 bytes"),
+        (len(DATA), response(200, DATA, {"Content-Encoding": "gzip"}), "gzip-encoded"),
+    ],
+    ids=["length-differs", "more-than-listed", "more-than-announced", "encoded"],
+)
+def test_a_server_that_sends_other_than_it_said_is_refused_and_nothing_kept(
+    tmp_path: Path, size: int | None, answer: requests.Response, words: str
+) -> None:
+    transport = ScriptedTransport(answer)
+    item = listed(tmp_path, size)
+    outcome = Downloader(**channel(transport)).fetch(item)  # type: ignore[arg-type]
+    assert outcome.status == "failed" and words in (outcome.error or ""), outcome.error
+    assert transport.sent[0].headers["Accept-Encoding"] == "identity"
+    assert not item.local.exists() and list(item.local.parent.iterdir()) == []
+
+
+class Counted(io.BytesIO):
+    """A body that counts what was read of it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.taken += len(chunk)
+        return chunk
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+def test_a_huge_error_body_is_not_read(tmp_path: Path) -> None:
+    body = Counted(b"x" * (10 << 20))
+    answer = response(404)
+    answer.raw = raw(body, 404)
+    item = listed(tmp_path, 1)
+    outcome = Downloader(**channel(ScriptedTransport(answer))).fetch(item)  # type: ignore[arg-type]
+    assert outcome.status == "failed" and "not on the collection (404)" in (outcome.error or "")
+    assert body.taken < 64 << 10
+
+
+@pytest.mark.parametrize(("path", "kept"), [("/r/a.bin", False), ("/r/index.html", True)])
+def test_an_html_answer_of_unknown_size_is_kept_only_for_a_page(
+    tmp_path: Path, path: str, kept: bool
+) -> None:
+    page = response(200, b"<html>hi</html>", {"Content-Type": "text/html"})
+    item = listed(tmp_path, None, path)
+    outcome = Downloader(**channel(ScriptedTransport(page))).fetch(item)  # type: ignore[arg-type]
+    assert (outcome.status == "fetched") is kept and item.local.exists() is kept
+
+
+def test_no_folder_is_made_through_a_link_that_leads_outside(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "back", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root.mkdir()
+    (root / "rel").symlink_to(elsewhere)
+    (item,) = plan_downloads([("/rel/sub/a.bin", None)], root, "https://h")
+    transport = ScriptedTransport(response(200, DATA, {"Content-Length": str(len(DATA))}))
+    outcome = Downloader(**channel(transport)).fetch(item)  # type: ignore[arg-type]
+    assert outcome.status == "failed" and "leads outside" in (outcome.error or "")
+    assert list(elsewhere.iterdir()) == [] and transport.sent == []

@@ -4,13 +4,15 @@ compares with it."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from globusput.collection import RemoteEntry
 from globusput.errors import ConfigError
-from globusput.manifest import Wanted, check_manifest_host, compare, read_manifest
+from globusput.manifest import Wanted, check_manifest_host, compare, read_manifest, write_json
+from globusput.remote import RemoteEntry
 
 SHA = "0" * 64
 
@@ -77,3 +79,26 @@ def test_a_collection_compared_with_a_manifest() -> None:
     assert not verdict.complete
     gone = compare(wanted, {"/r": None})
     assert [w.path for w in gone.missing] == ["/r/a", "/r/b", "/r/c"]
+
+
+def test_a_write_cut_short_leaves_the_old_manifest_whole(tmp_path: Path) -> None:
+    """The disk fills (here: a file size limit) while a new manifest is written: readers
+    still find the old one, whole, and no temporary file stays."""
+    path = tmp_path / "m.json"
+    write_json(path, {"files": [], "note": "old"})
+    old = path.read_bytes()
+    code = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from globusput.manifest import write_json\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "try:\n"
+        f"    write_json(Path({str(path)!r}), {{'files': ['x' * 100] * 1000}})\n"
+        "except OSError as exc:\n"
+        "    sys.exit(7)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], timeout=60, check=False)
+    assert done.returncode == 7  # the write really was cut short
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]

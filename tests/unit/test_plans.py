@@ -9,7 +9,6 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from globusput.collection import RemoteEntry
 from globusput.errors import DestinationError, SelectionError
 from globusput.paths import parse_destination, remote_specs
 from globusput.plans import (
@@ -22,6 +21,7 @@ from globusput.plans import (
     staging_folder,
     upload_order,
 )
+from globusput.remote import RemoteEntry
 from globusput.selection import LocalFile
 
 B = "https://example.edu"
@@ -130,6 +130,20 @@ def test_folders_are_walked_and_files_listed_once_per_folder() -> None:
         "/rel/docs": {"a.txt": entry(2)},
         "/other": {"b.txt": entry(3)},
     }
-    found, missing = expand(specs, walked)
+    found, missing, refused = expand(specs, walked)
     assert [path for path, _ in found] == ["/other/b.txt", "/rel/a.whl", "/rel/docs/a.txt"]
-    assert missing == ["/other/c.txt"]
+    assert missing == ["/other/c.txt"] and refused == []
+
+
+@pytest.mark.parametrize(
+    "name", ["/.git/config", "..", "/etc/passwdx", "a\\b", "two\nlines", "", "."]
+)
+def test_a_listed_name_that_is_not_one_segment_fails_alone(name: str) -> None:
+    """The collection's word: a name that would climb out of its folder, or replace it, is
+    never joined to a path; the other files still come."""
+    bad = RemoteEntry.from_listing({"name": name, "type": "file", "size": 1})
+    walked = {"/rel": {"a.whl": entry(1), name: bad}}
+    found, missing, refused = expand(remote_specs(["/rel/"]), walked)
+    assert [path for path, _ in found] == ["/rel/a.whl"] and missing == []
+    assert [path for path, _ in refused] == [f"/rel/{name}"]
+    assert "not fetched" in refused[0][1]

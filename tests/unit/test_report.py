@@ -7,9 +7,14 @@ from pathlib import Path, PurePosixPath
 
 from globusput.outcomes import Outcome
 from globusput.plans import PlannedUpload
-from globusput.report import OUTPUT_LIMIT, SUMMARY_LIMIT, fit_output
+from globusput.report import fit_output
 from globusput.selection import LocalFile
 from globusput.summary import upload_table
+
+#: GitHub's published limits, not the product's own margins below them: a step summary may hold
+#: 1 MiB; a job's outputs together 1 MB, counted in UTF-16.
+GITHUB_SUMMARY = 1 << 20
+GITHUB_OUTPUTS = 1_000_000
 
 
 def outcome(n: int) -> Outcome[PlannedUpload]:
@@ -21,7 +26,7 @@ def outcome(n: int) -> Outcome[PlannedUpload]:
 def test_a_huge_summary_is_cut_below_githubs_limit_with_a_note() -> None:
     outcomes = [outcome(n) for n in range(6000)]
     summary = upload_table(outcomes, "c")
-    assert len(summary.encode()) < SUMMARY_LIMIT
+    assert len(summary.encode()) <= GITHUB_SUMMARY
     assert "more files are not listed; see the manifest" in summary
 
 
@@ -29,7 +34,7 @@ def test_the_url_output_is_cut_below_githubs_limit_counted_in_utf16() -> None:
     urls = [o.item.url for o in (outcome(n) for n in range(6000))]
     kept = fit_output(urls)
     assert 0 < len(kept) < len(urls) and kept == urls[: len(kept)]
-    assert len(json.dumps(kept).encode("utf-16-le")) <= OUTPUT_LIMIT
+    assert len(json.dumps(kept).encode("utf-16-le")) <= GITHUB_OUTPUTS
     assert fit_output(urls[:10]) == urls[:10]
 
 
@@ -61,5 +66,55 @@ def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: 
     outputs = read_outputs(tmp_path / "output")
     lists = [json.loads(outputs[name]) for name in ("missing", "different", "extra")]
     assert all(0 < len(kept) < len(names) for kept in lists)
-    assert sum(len(outputs[n].encode("utf-16-le")) for n in outputs) <= OUTPUT_LIMIT
+    assert sum(len((n + outputs[n]).encode("utf-16-le")) for n in outputs) <= GITHUB_OUTPUTS
     assert err.getvalue().count("lists them all") == 3
+
+
+def test_a_token_echoed_by_the_server_reaches_no_sink(tmp_path: Path) -> None:
+    """Not the log, the manifest, the outputs nor the summary, where Markdown escaping
+    (``_`` -> ``\\_``) would otherwise hide it from the masking."""
+    import io
+
+    from globusput.ci import detect
+    from globusput.report import Reporter
+    from globusput.summary import finish_upload
+
+    token = "tok_en_" + "x" * 20
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(out=out, err=err, ci=detect(out, environ))
+    reporter.add_secret(token)
+    failed = outcome(1)
+    failed.status, failed.error = "failed", f"the server answered 400 bad token {token}"
+    finish_upload(reporter, [failed, outcome(2)], 1.0, ("c", "/d/", tmp_path / "m.json"))
+    for sink in ("output", "summary", "m.json"):
+        text = (tmp_path / sink).read_text()
+        assert token not in text and token.replace("_", "\\_") not in text, sink
+    assert "bad token ***" in (tmp_path / "m.json").read_text()
+
+
+def test_a_million_extra_files_make_a_bounded_log() -> None:
+    """Each problem a line up to a limit per kind, then one line with the count; at most 51
+    annotations (GitHub shows 50 a job)."""
+    import io
+
+    from globusput.ci import detect
+    from globusput.manifest import Verdict
+    from globusput.report import Reporter
+    from globusput.summary import verdict_lines
+
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(out=out, err=err, ci=detect(out, {"GITHUB_ACTIONS": "true"}))
+    verdict = Verdict(extra=[f"/d/{n}" for n in range(100_000)])
+    verdict_lines(reporter, verdict, [])
+    lines = err.getvalue().splitlines()
+    assert len(lines) <= 1001
+    assert lines[-1] == (
+        "warning: 99000 more extra files are not listed here; the 'extra' output and the job "
+        "summary name more"
+    )
+    assert 1 <= out.getvalue().count("::error ") <= 51

@@ -1,0 +1,70 @@
+"""What Transfer says about a collection, read without trusting it: the endpoint document
+(where the collection serves HTTPS, what kind of collection it is) and listing entries (a
+name that must be one path segment, a size that must be a count)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from globusput.paths import segment_problem
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """One entry of a Transfer listing: enough to verify a size or judge a stored copy's age."""
+
+    is_file: bool
+    size: int
+    modified: float | None  #: POSIX seconds, None when the listing did not say
+    #: why this entry cannot be used (its name is not one path segment, its size no count)
+    problem: str | None = None
+
+    @classmethod
+    def from_listing(cls, entry: dict[str, Any]) -> RemoteEntry:
+        modified = None
+        try:
+            stamp = datetime.datetime.fromisoformat(str(entry.get("last_modified")))
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+            modified = stamp.timestamp()
+        except ValueError:
+            pass
+        size = entry.get("size") or 0
+        problem = segment_problem(str(entry.get("name")))
+        if not isinstance(size, int) or size < 0:
+            size, problem = 0, problem or f"has a size that is no count ({str(size)[:20]!r})"
+        return cls(entry.get("type") == "file", size, modified, problem)
+
+
+#: ``entity_type`` of a mapped collection, and of an endpoint (the server, not a collection).
+MAPPED = "GCSv5_mapped_collection"
+ENDPOINT = "GCSv5_endpoint"
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    id: str
+    base_url: str  #: the collection's ``https_server``, without a trailing slash ("" if none)
+    display_name: str
+    entity_type: str
+    high_assurance: bool
+    non_functional: bool = False
+
+    @classmethod
+    def from_document(cls, collection_id: str, doc: dict[str, Any]) -> CollectionInfo:
+        return cls(
+            collection_id,
+            str(doc.get("https_server") or "").rstrip("/"),
+            str(doc.get("display_name") or collection_id),
+            str(doc.get("entity_type") or ""),
+            bool(doc.get("high_assurance")),
+            bool(doc.get("non_functional")),
+        )
+
+    @property
+    def needs_data_access(self) -> bool:
+        """Mapped collections short of high assurance want ``data_access`` consent, for
+        Transfer (a dependency) and on the collection's own token."""
+        return self.entity_type == MAPPED and not self.high_assurance
