@@ -101,13 +101,15 @@ def child(folder: str, name: str) -> str:
 def segment_problem(name: str) -> str | None:
     """Why a name from a listing (the collection's word, trusted in nothing) cannot be one
     entry of its folder, or None: joined to a path it could otherwise climb out of the folder
-    or replace it (``..``, ``/etc/passwd``), or break a line of the log."""
+    or replace it (``..``, ``/etc/passwd``, a Windows ``\\``). Other characters, line breaks
+    included, are a name's own: files may be named so, and come back byte for byte (the log
+    shows them inert)."""
     if name in ("", ".", ".."):
         return "is empty, '.' or '..'"
     if "/" in name or "\\" in name:
         return "holds a slash"
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
-        return "holds a control character"
+    if "\0" in name:
+        return "holds a NUL character"
     return None
 
 

@@ -209,7 +209,8 @@ def code_under_test_is_the_tree() -> None:
 
 
 def tree_program(program: str, tree: Path) -> bool:
-    """Whether ``program`` (a console script) imports globusput from ``tree``."""
+    """Whether ``program`` (a console script) imports globusput from ``tree``'s own sources
+    (not from a copy installed into a virtual environment that happens to live in the tree)."""
     with open(program, encoding="utf-8", errors="replace") as stream:
         interpreter = stream.readline().removeprefix("#!").strip()
     proc = subprocess.run(
@@ -219,4 +220,4 @@ def tree_program(program: str, tree: Path) -> bool:
         text=True,
         timeout=60,
     )
-    return Path(proc.stdout.strip()).resolve().is_relative_to(tree)
+    return Path(proc.stdout.strip()).resolve() == (tree / "globusput" / "__init__.py").resolve()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path, PurePosixPath
 
+from globusput.ci import detect
 from globusput.outcomes import Outcome
 from globusput.plans import PlannedUpload
-from globusput.report import fit_output
+from globusput.report import Reporter, fit_output
 from globusput.selection import LocalFile
 from globusput.summary import upload_table
 
@@ -15,6 +17,17 @@ from globusput.summary import upload_table
 #: 1 MiB; a job's outputs together 1 MB, counted in UTF-16.
 GITHUB_SUMMARY = 1 << 20
 GITHUB_OUTPUTS = 1_000_000
+
+
+def github(tmp_path: Path) -> Reporter:
+    """A reporter as in GitHub Actions, its output and summary files in ``tmp_path``."""
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    out = io.StringIO()
+    return Reporter(out=out, err=io.StringIO(), ci=detect(out, environ))
 
 
 def outcome(n: int) -> Outcome[PlannedUpload]:
@@ -40,11 +53,7 @@ def test_the_url_output_is_cut_below_githubs_limit_counted_in_utf16() -> None:
 
 def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: Path) -> None:
     """missing, different and extra share one job's 1 MB: each may take a third."""
-    import io
-
-    from globusput.ci import detect
     from globusput.manifest import Verdict, Wanted
-    from globusput.report import Reporter
     from globusput.summary import publish_verify
 
     from ..github_files import read_outputs
@@ -55,38 +64,22 @@ def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: 
         different=[(Wanted(n + "d", 1, None), 2) for n in names],
         extra=[n + "e" for n in names],
     )
-    environ = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-    }
-    out, err = io.StringIO(), io.StringIO()
-    reporter = Reporter(out=out, err=err, ci=detect(out, environ))
+    reporter = github(tmp_path)
     publish_verify(reporter, verdict, [], "c")
     outputs = read_outputs(tmp_path / "output")
     lists = [json.loads(outputs[name]) for name in ("missing", "different", "extra")]
     assert all(0 < len(kept) < len(names) for kept in lists)
     assert sum(len((n + outputs[n]).encode("utf-16-le")) for n in outputs) <= GITHUB_OUTPUTS
-    assert err.getvalue().count("lists them all") == 3
+    assert reporter.err.getvalue().count("lists them all") == 3  # type: ignore[attr-defined]
 
 
 def test_a_token_echoed_by_the_server_reaches_no_sink(tmp_path: Path) -> None:
     """Not the log, the manifest, the outputs nor the summary, where Markdown escaping
     (``_`` -> ``\\_``) would otherwise hide it from the masking."""
-    import io
-
-    from globusput.ci import detect
-    from globusput.report import Reporter
     from globusput.summary import finish_upload
 
     token = "tok_en_" + "x" * 20
-    environ = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-    }
-    out, err = io.StringIO(), io.StringIO()
-    reporter = Reporter(out=out, err=err, ci=detect(out, environ))
+    reporter = github(tmp_path)
     reporter.add_secret(token)
     failed = outcome(1)
     failed.status, failed.error = "failed", f"the server answered 400 bad token {token}"
@@ -100,11 +93,7 @@ def test_a_token_echoed_by_the_server_reaches_no_sink(tmp_path: Path) -> None:
 def test_a_million_extra_files_make_a_bounded_log() -> None:
     """Each problem a line up to a limit per kind, then one line with the count; at most 51
     annotations (GitHub shows 50 a job)."""
-    import io
-
-    from globusput.ci import detect
     from globusput.manifest import Verdict
-    from globusput.report import Reporter
     from globusput.summary import verdict_lines
 
     out, err = io.StringIO(), io.StringIO()
