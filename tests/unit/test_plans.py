@@ -135,9 +135,7 @@ def test_folders_are_walked_and_files_listed_once_per_folder() -> None:
     assert missing == ["/other/c.txt"] and refused == []
 
 
-@pytest.mark.parametrize(
-    "name", ["/.git/config", "..", "/etc/passwdx", "a\\b", "nul\0", "", "."]
-)
+@pytest.mark.parametrize("name", ["/.git/config", "..", "/etc/passwdx", "a\\b", "nul\0", "", "."])
 def test_a_listed_name_that_is_not_one_segment_fails_alone(name: str) -> None:
     """The collection's word: a name that would climb out of its folder, or replace it, is
     never joined to a path; the other files still come."""
