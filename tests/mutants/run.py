@@ -40,9 +40,10 @@ def scratch_copy() -> Path:
             (where / name.decode()).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, where / name.decode())
     subprocess.run([sys.executable, "-m", "venv", str(where / ".venv")], check=True)
-    subprocess.run(
-        [str(where / ".venv/bin/pip"), "install", "-q", "-e", f"{where}[test]"], check=True
-    )
+    pip = [str(where / ".venv/bin/pip"), "install", "-q", "-e", f"{where}[test]"]
+    done = subprocess.run(pip, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"installing the scratch copy failed:\n{done.stderr}")
     return where
 
 
