@@ -65,14 +65,16 @@ def download_all(
 def upload_all(
     plan: Sequence[PlannedUpload],
     uploader: Uploader,
+    *,
     concurrency: int,
     reporter: Reporter,
-    checks: tuple[bool, str, Listings | None],
+    check_sizes: bool,
+    overwrite: str,
+    listings: Listings | None = None,
 ) -> tuple[list[Outcome[PlannedUpload]], int]:
-    """Upload every planned file; ``checks``: whether to check stored sizes, the
-    ``--overwrite`` policy, and listings already read (a resumed staging folder)."""
-    check_sizes, overwrite, listings = checks
-    uploads = Uploads(
+    """Upload every planned file (``listings``: what a resumed staging folder holds, read
+    already); the signal that stopped the run."""
+    return Uploads(
         plan,
         uploader,
         concurrency=concurrency,
@@ -80,8 +82,7 @@ def upload_all(
         check_sizes=check_sizes,
         overwrite=overwrite,
         listings=listings,
-    )
-    return uploads.run()
+    ).run()
 
 
 class Uploads:

@@ -117,8 +117,15 @@ def _upload_to(
         folders=folders,
         **channel_options(settings, reporter, collection, data, tls, sizes),
     )
-    checks = (settings.verify_size, settings.overwrite, listings)
-    outcomes, signum = upload_all(sent, uploader, settings.concurrency, reporter, checks)
+    outcomes, signum = upload_all(
+        sent,
+        uploader,
+        concurrency=settings.concurrency,
+        reporter=reporter,
+        check_sizes=settings.verify_size,
+        overwrite=settings.overwrite,
+        listings=listings,
+    )
     publish_error = None
     if staged is not None:
         complete = not signum and not failed(outcomes)

@@ -42,8 +42,9 @@ def run(settings: Settings, reporter: Reporter) -> None:
             if signum:
                 raise Interrupted(signum)
     finish_verify(reporter, verdict, checked, settings.verify_hash, str(collection_id))
-    if not verdict.complete or failed(checked):
+    unchecked = failed(checked)
+    if not verdict.complete or unchecked:
         raise VerifyFailed(
             "the collection does not hold the manifest's files as recorded; see above",
-            auth=any(o.auth_failure for o in failed(checked)),
+            auth=any(o.auth_failure for o in unchecked),
         )
