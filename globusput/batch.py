@@ -18,6 +18,7 @@ from globusput.errors import FolderPending
 from globusput.folders import TRANSFER_THREADS
 from globusput.outcomes import Outcome, settle
 from globusput.plans import (
+    KEPT_BY,
     Listings,
     PlannedDownload,
     PlannedUpload,
@@ -150,7 +151,8 @@ class Uploads:
                 if not keep_stored(self.overwrite, item.source, stored):
                     todo.append(index)
                     continue
-                outcome = Outcome(item, "skipped", sha256=sha256_of(item.source.path))
+                sha256 = sha256_of(item.source.path)
+                outcome = Outcome(item, "skipped", sha256, checked=KEPT_BY[self.overwrite])
             except OSError as exc:  # gone or unreadable since it was selected: this file only
                 outcome = self.uploader.failed(item, exc)
             self.reporter.progress.done(item)

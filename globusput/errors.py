@@ -94,6 +94,11 @@ class VerifyFailed(FilesFailed):
     """The collection does not hold a manifest's files as recorded."""
 
 
+class TakenOver(GlobusputError):
+    """A concurrent whole-folder run of the same files took the staging folder over: that run
+    publishes, this one published nothing (exit code 1: this run's work did not land)."""
+
+
 class Interrupted(GlobusputError):
     """The run was stopped by a signal; what finished is reported."""
 

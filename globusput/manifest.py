@@ -24,6 +24,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from globusput.errors import ConfigError
 from globusput.outcomes import Outcome
 from globusput.paths import child
+from globusput.plans import KEPT_BY
 
 if TYPE_CHECKING:
     from globusput.collection import Collection
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 #: Manifest statuses of files that should be on the collection afterwards.
 STORED = ("uploaded", "fetched")
+#: How a skipped file is known to hold the local bytes (a whole-folder resume): its size and
+#: SHA-256 are then checked like an uploaded file's.
+SAME_BYTES = KEPT_BY["resume"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def get_manifest(
 def _entry(
     outcome: Outcome[Any], source: str, destination: str, size: int | None
 ) -> dict[str, Any]:
-    return {
+    entry = {
         "source": source,
         "destination": destination,
         "size": size,
@@ -112,6 +116,9 @@ def _entry(
         "status": outcome.status,
         "error": outcome.error,
     }
+    if outcome.checked is not None:
+        entry["checked"] = outcome.checked
+    return entry
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -157,8 +164,9 @@ def read_manifest(path: Path) -> Manifest:
             continue  # failed or only planned: nothing to expect
         parts = urlsplit(url)
         hosts.add(parts.netloc)
-        size = entry.get("size") if entry.get("status") != "skipped" else None
-        sha256 = entry.get("sha256") if entry.get("status") != "skipped" else None
+        size, sha256 = entry.get("size"), entry.get("sha256")
+        if entry.get("status") == "skipped" and entry.get("checked") != SAME_BYTES:
+            size = sha256 = None  # a file kept by --overwrite may differ from the local one
         if size is not None and (not isinstance(size, int) or size < 0):
             raise ConfigError(f"{path}: file entry {number} has a size that is not a count")
         if sha256 is not None and not _is_sha256(sha256):

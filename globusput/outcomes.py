@@ -34,6 +34,7 @@ class Outcome(Generic[Item]):
     seconds: float = 0.0
     size: int = 0  #: bytes that arrived (downloads)
     mismatch: bool = False  #: the copy's SHA-256 is not the recorded one (downloads)
+    checked: str | None = None  #: how a skipped file was found to be there (plans.KEPT_BY)
 
 
 def settle(plan: Sequence[Item], results: dict[int, Outcome[Item]]) -> list[Outcome[Item]]:

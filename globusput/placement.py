@@ -21,22 +21,26 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from globusput.body import sha256_of
+from globusput.claim import Record, RecordStore, new_run, selection_digest
 from globusput.errors import (
     AuthError,
+    Cancelled,
     CollectionError,
     DestinationError,
     GlobusputError,
     PlacementFailed,
     ServiceError,
+    TakenOver,
 )
 from globusput.paths import Destination, hidden_sibling
-from globusput.plans import PlannedUpload, staging_folder
+from globusput.plans import Listings, PlannedUpload, staging_folder
 
 if TYPE_CHECKING:
+    from globusput.channel import Channel
     from globusput.collection import Collection
     from globusput.folders import Folders
     from globusput.outcomes import Outcome
-    from globusput.remote import RemoteEntry
 
 
 class Placement:
@@ -108,9 +112,11 @@ def rename_threshold(
 class StagedFolder:
     """Whole-folder publishing: fill a hidden staging folder, then one rename into place.
 
-    On failure the staging folder stays, so a rerun resumes into it (files are skipped there
-    per ``--overwrite``, as in any folder). It is never published with anything this run did
-    not select: if it holds other files, the run stops and says which.
+    The folder is claimed through globusput's record beside it (:mod:`globusput.claim`). On
+    failure both stay, so a rerun of the same selection resumes: a staged file of the right
+    size is kept, as the record proves it is this selection's. Anything else (a folder without
+    that record, one of other files, files this run would not upload) stops the run before a
+    byte is sent, and says why.
     """
 
     def __init__(self, folders: Folders, destination: Destination) -> None:
@@ -118,15 +124,24 @@ class StagedFolder:
         self.collection = folders.collection
         self.final = destination.path
         self.staging = staging_folder(destination)
+        self.record: Record | None = None
+        self.store: RecordStore | None = None
 
-    def prepare(self, planned: set[str]) -> dict[str, dict[str, RemoteEntry]] | None:
-        """Refuse an existing destination, make the staging folder; on a rerun, return what
-        the staging folder holds (by folder), after checking it holds nothing unplanned."""
+    def prepare(
+        self, sent: list[PlannedUpload], channel: Channel, debug: Callable[[str], None]
+    ) -> Listings | None:
+        """Refuse an existing destination, claim the staging folder; on a resume, return the
+        staged files that count as sent (by folder)."""
         if self.collection.stat(self.final) is not None:
             raise DestinationError(
                 f"{self.final} already exists on the collection: whole-folder upload publishes "
                 "a new folder; choose a new destination (e.g. a version or build number)"
             )
+        base_url = sent[0].base_url
+        self.store = store = RecordStore(channel, base_url, self.final)
+        hashes = [sha256_of(item.source.path) for item in sent]
+        digest = selection_digest(sent, self.staging, hashes)
+        self.record = Record(self.final, digest, len(sent), new_run())
         state = self.folders.make(self.staging)
         if state == "refused":
             raise CollectionError(
@@ -134,14 +149,40 @@ class StagedFolder:
                 "collection refuses here: drop --whole-folder, or grant the identity access"
             )
         if state == "created":
+            store.write(self.record)
             return None
+        found = store.read()
+        self._check_claim(found, store.spot.path)
+        assert found is not None
+        kept = self._staged(sent)
+        store.write(self.record)  # taken over: the earlier run may not publish now
+        debug(f"resuming {self.staging} (left by run {found.run}): {len(kept)} folders")
+        return kept
+
+    def _check_claim(self, found: Record | None, record: str) -> None:
+        assert self.record is not None
+        if found is None or found.destination != self.final:
+            raise DestinationError(
+                f"the staging folder {self.staging} exists without globusput's record "
+                f"{record}: another run may be filling it right now, or something else made "
+                f"it; wait for that run, or delete both in the Globus web app"
+            )
+        if found.selection != self.record.selection:
+            raise DestinationError(
+                f"the staging folder {self.staging} is being filled (or was left) by an "
+                f"upload of other files ({found.files} files, run {found.run}): wait for that "
+                f"run to publish, or delete {self.staging} and {record} to start again"
+            )
+
+    def _staged(self, sent: list[PlannedUpload]) -> Listings:
+        """What the staging folder holds of this selection, at the selected sizes."""
+        sizes = {item.path: item.source.size for item in sent}
         walked = self.collection.walk([self.staging.rstrip("/")])
-        found = {folder: entries or {} for folder, entries in walked.items()}
         extra = sorted(
             posixpath.join(folder, name)
-            for folder, entries in found.items()
-            for name, entry in entries.items()
-            if entry.is_file and posixpath.join(folder, name) not in planned
+            for folder, entries in walked.items()
+            for name, entry in (entries or {}).items()
+            if (entry.is_file or entry.problem) and posixpath.join(folder, name) not in sizes
         )
         if extra:
             raise DestinationError(
@@ -149,9 +190,32 @@ class StagedFolder:
                 f"run would not upload (such as {extra[0]}): delete that folder in the Globus "
                 "web app, or upload the same selection again"
             )
-        return found
+        return {
+            folder: {
+                name: entry
+                for name, entry in (entries or {}).items()
+                if entry.is_file and sizes.get(posixpath.join(folder, name)) == entry.size
+            }
+            for folder, entries in walked.items()
+        }
+
+    def taken_over(self) -> TakenOver | None:
+        """Only the run the record names publishes: another run of the same files may have
+        taken the folder over (or someone removed the record)."""
+        assert self.store is not None and self.record is not None
+        holder = self.store.read()
+        if holder == self.record:
+            return None
+        run = holder.run if holder is not None else "unknown"
+        return TakenOver(
+            f"another run ({run}) took over {self.staging} while this one filled it: "
+            f"that run publishes {self.final}; this run published nothing"
+        )
 
     def publish(self) -> None:
+        taken = self.taken_over()
+        if taken is not None:
+            raise taken
         try:
             self.collection.rename(self.staging.rstrip("/"), self.final.rstrip("/"))
         except (ServiceError, AuthError) as exc:
@@ -171,6 +235,12 @@ class StagedFolder:
         outcomes then name the published files. A failure to publish is returned, to be
         raised once the run is reported."""
         if not complete:
+            try:
+                taken = self.taken_over()
+            except (GlobusputError, Cancelled):
+                taken = None
+            if taken is not None:
+                return taken
             warn(
                 f"nothing was published: the uploaded files wait in {self.staging} on the "
                 "collection; rerun the same upload to finish and publish them"
@@ -183,4 +253,10 @@ class StagedFolder:
         for outcome, item in zip(outcomes, plan, strict=True):
             outcome.item = item
         say(f"published {self.final} with {len(plan)} files at once (staged in {self.staging})")
+        assert self.store is not None
+        if not self.store.remove():
+            warn(
+                f"the staging record {self.store.spot.path} could not be removed: it is "
+                "hidden and harmless; delete it in the Globus web app"
+            )
         return None

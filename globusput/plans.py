@@ -118,11 +118,17 @@ def upload_order(plan: Sequence[PlannedUpload]) -> list[int]:
     return probes + [i for i in range(len(plan)) if i not in chosen]
 
 
+#: How a kept file was found to be the one wanted, by policy: the manifest's ``checked``.
+#: ``resume`` is a whole-folder rerun's: the staging record names this very selection.
+KEPT_BY = {"never": "exists", "changed": "size+mtime", "resume": "size+staging-record"}
+
+
 def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bool:
-    """``never``: keep any stored file; ``changed``: keep one of the same size, not older."""
+    """``never``: keep any stored file; ``changed``: keep one of the same size, not older;
+    ``resume``: keep what a staging folder's listing holds (sizes were checked with it)."""
     if stored is None or not stored.is_file or policy == "always":
         return False
-    if policy == "never":
+    if policy in ("never", "resume"):
         return True
     local_mtime = os.stat(local.path).st_mtime
     fresh = stored.modified is not None and stored.modified + MTIME_SLACK >= local_mtime

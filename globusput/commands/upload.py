@@ -100,10 +100,9 @@ def _upload_to(
         return
     started = time.monotonic()
     staged = StagedFolder(folders, destination) if settings.whole_folder else None
-    sent, listings, rename_from = plan, None, None  # a staged folder is renamed as a whole
-    if staged is not None:
-        sent = restage(plan, destination.path, staged.staging)
-        listings = staged.prepare({item.path for item in sent}) or {}
+    sent, overwrite, rename_from = plan, str(settings.overwrite), None
+    if staged is not None:  # renamed as a whole; a resume keeps what the record proves
+        sent, overwrite = restage(plan, destination.path, staged.staging), "resume"
     else:
         rename_from = rename_threshold(
             settings.atomic,
@@ -117,13 +116,16 @@ def _upload_to(
         folders=folders,
         **channel_options(settings, reporter, collection, data, tls, sizes),
     )
+    listings = None
+    if staged is not None:  # a new staging folder holds nothing: no listing
+        listings = staged.prepare(sent, uploader, reporter.debug) or {}
     outcomes, signum = upload_all(
         sent,
         uploader,
         concurrency=settings.concurrency,
         reporter=reporter,
         check_sizes=settings.verify_size,
-        overwrite=settings.overwrite,
+        overwrite=overwrite,
         listings=listings,
     )
     publish_error = None

@@ -141,6 +141,7 @@ def test_a_short_file_found_by_the_listing_is_sent_again(run: Runner) -> None:
 
 
 STAGING = "/rel/.1.0.globusput-staging"
+RECORD = STAGING + ".json"
 
 
 def test_whole_folder_appears_complete_or_not_at_all(run: Runner) -> None:
@@ -178,20 +179,20 @@ def test_whole_folder_failure_keeps_staging_and_a_rerun_publishes(run: Runner) -
     assert result.returncode == 1
     assert f"nothing was published: the uploaded files wait in {STAGING}/" in result.stderr
     assert not (run.collection.root / "rel" / "1.0").exists()
-    assert len(run.tree()) == 11 and all(p.startswith(STAGING) for p in run.tree())
+    staged = {p for p in run.tree() if p != RECORD}
+    assert len(staged) == 11 and all(p.startswith(STAGING + "/") for p in staged)
+    assert b'"globusput-staging": 1' in run.stored(RECORD)
     result = run(
-        "--whole-folder",
-        "--overwrite",
-        "changed",
-        "--base-dir",
-        "out",
-        "out",
-        "/rel/1.0/",
+        "--whole-folder", "--manifest", "m.json", "--base-dir", "out", "out", "/rel/1.0/",
         run.collection_id,
-    )
+    )  # fmt: skip
     assert result.returncode == 0, result.output
-    assert run.tree() == expected
+    assert run.tree() == expected  # published, and the record beside it is gone
     assert result.stdout.count("skipped ") == 11  # resumed: only the missing file was sent
+    entries = json.loads((run.workspace / "m.json").read_text())["files"]
+    assert sorted(e.get("checked") for e in entries if e["status"] == "skipped") == [
+        "size+staging-record"
+    ] * 11
 
 
 def test_whole_folder_refuses_an_existing_destination_and_foreign_staging(run: Runner) -> None:
@@ -202,12 +203,12 @@ def test_whole_folder_refuses_an_existing_destination_and_foreign_staging(run: R
     assert "/rel/1.0/ already exists on the collection" in result.stderr
     assert run.standin.count("data.") == 0
     (run.collection.root / "rel" / "1.0").rmdir()
-    run.remote_folder(STAGING + "/a")
-    (run.collection.fs_path(STAGING + "/a/stale.bin")).write_bytes(b"old")
+    run.remote_folder(STAGING + "/a")  # a staging folder without globusput's record
+    (run.collection.fs_path(STAGING + "/a/f0.bin")).write_bytes(b"file 0 ")
     result = run("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
     assert result.returncode == 2
-    assert f"such as {STAGING}/a/stale.bin" in result.stderr
-    assert run.standin.count("data.") == 0
+    assert f"{STAGING}/ exists without globusput's record {RECORD}" in result.stderr
+    assert run.standin.counts["data.PUT"] == 0 and run.standin.counts["transfer.rename"] == 0
 
 
 def test_whole_folder_needs_a_new_folder_destination(run: Runner) -> None:
@@ -236,7 +237,7 @@ def test_interrupted_runs_leave_no_partial_file(run: Runner, mode: tuple[str, ..
     run.outputs.append(out + err)
     assert proc.returncode == 143, out + err
     time.sleep(0.3)
-    stored = run.tree()
+    stored = {p: d for p, d in run.tree().items() if p != RECORD}
     # the small file was sent first and is whole; nothing else holds a name
     assert all(data == b"small" for data in stored.values()), stored
     assert not any("big.bin" in path for path in stored)

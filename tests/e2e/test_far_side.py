@@ -116,3 +116,79 @@ def test_a_login_page_is_not_saved_when_no_listing_gives_the_size(run: Runner) -
     assert result.returncode == 3, result.output
     assert "HTML page instead of the file" in result.stderr
     assert not (run.workspace / "back/releases/1.2/app.whl").exists()
+
+
+# -- whole-folder staging: claimed, resumed only under globusput's own record ------------------
+
+STAGING = "/rel/.1.0.globusput-staging"
+RECORD = STAGING + ".json"
+
+
+def build(run: Runner, tag: str, count: int = 6) -> dict[str, str]:
+    """``count`` files in out/; what /rel/1.0/ should hold once they are published."""
+    for n in range(count):
+        run.write(f"out/f{n}.bin", f"{tag} {n} ".encode() * 40)
+    return {f"/rel/1.0/f{n}.bin": f"{tag} {n} " * 40 for n in range(count)}
+
+
+def published(run: Runner) -> dict[str, str]:
+    return {p: d.decode() for p, d in run.tree().items()}
+
+
+WHOLE = ("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/")
+
+
+def test_bytes_changed_in_a_staging_folder_fail_verify_hash(run: Runner) -> None:
+    """The record proves whose folder it is, not what its files hold now: the manifest keeps
+    the local SHA-256 of a resumed file, so ``verify --hash`` catches bytes no run sent."""
+    build(run, "good")
+    run.remote_folder("/rel")
+    run.standin.add_fault("status", path="*/f5.bin", status=400)
+    assert run(*WHOLE, run.collection_id).returncode == 1
+    run.collection.fs_path(STAGING + "/f2.bin").write_bytes(b"EVIL 2 " * 40)  # same size
+    result = run("--manifest", "m.json", *WHOLE, run.collection_id)
+    assert result.returncode == 0, result.output
+    result = run("verify", "--hash", "m.json")
+    assert result.returncode == 1, result.output
+    assert "/rel/1.0/f2.bin" in result.stderr and "1 different" in result.stderr
+
+
+def test_a_staging_folder_of_other_files_is_refused_and_left_alone(run: Runner) -> None:
+    """Two runs of different files to one destination: the first publishes its own files
+    only; the second stops, touching nothing (the issue's case 3 published a mix)."""
+    first = build(run, "first")
+    run.remote_folder("/rel")
+    run.standin.add_fault("slow", path="*/f3.bin", rate=400)
+    proc = run.start(*WHOLE, run.collection_id)
+    run.wait_for("data.PUT", RECORD)
+    other = run.workspace / "other"
+    for n in range(3):
+        run.write(f"other/out/g{n}.bin", b"second")
+    result = run(*WHOLE, run.collection_id, cwd=other)
+    out, err = proc.communicate(timeout=60)
+    run.outputs.append(out + err)
+    assert result.returncode == 2, result.output
+    assert f"{STAGING}/ is being filled (or was left) by an upload of other files" in result.stderr
+    assert proc.returncode == 0, out + err
+    assert published(run) == first
+    assert not any("/g" in (e.get("path") or "") for e in run.standin.log)
+
+
+def test_of_two_runs_of_the_same_files_one_publishes(run: Runner) -> None:
+    """The later run takes the record over and publishes; the earlier one stops before its
+    rename and says it published nothing."""
+    expected = build(run, "same")
+    run.remote_folder("/rel")
+    run.standin.add_fault("slow", path="*/f3.bin", rate=60, times=1)  # 280 bytes: 4.7 s
+    proc = run.start(*WHOLE, run.collection_id)
+    run.wait_for("data.PUT", "*/f3.bin")
+    result = run(*WHOLE, run.collection_id)
+    out, err = proc.communicate(timeout=60)
+    run.outputs.append(out + err)
+    assert result.returncode == 0, result.output
+    assert "published /rel/1.0/ with 6 files at once" in result.stdout
+    assert proc.returncode == 1, out + err
+    assert "took over /rel/.1.0.globusput-staging/ while this one filled it" in err
+    assert "nothing was published" not in err  # its files do not wait anywhere
+    assert published(run) == expected
+    assert run.standin.counts["transfer.rename"] == 1
