@@ -190,9 +190,10 @@ def test_whole_folder_failure_keeps_staging_and_a_rerun_publishes(run: Runner) -
     assert run.tree() == expected  # published, and the record beside it is gone
     assert result.stdout.count("skipped ") == 11  # resumed: only the missing file was sent
     entries = json.loads((run.workspace / "m.json").read_text())["files"]
-    assert sorted(e.get("checked") for e in entries if e["status"] == "skipped") == [
-        "size+staging-record"
-    ] * 11
+    assert (
+        sorted(e.get("checked") for e in entries if e["status"] == "skipped")
+        == ["size+staging-record"] * 11
+    )
 
 
 def test_whole_folder_refuses_an_existing_destination_and_foreign_staging(run: Runner) -> None:
