@@ -12,6 +12,7 @@ to five minutes), the same for uploads and downloads.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,6 +31,7 @@ from globusput.errors import (
     Unauthorized,
 )
 from globusput.outcomes import CANCELLED, Item, Outcome
+from globusput.session import MIN_RATE, Deadline, TooSlow, deadline
 
 if TYPE_CHECKING:
     from globusput.auth import DataAuthorizer
@@ -90,11 +92,29 @@ class Channel:
         data: Any = None,
         headers: dict[str, str] | None = None,
         stream: bool = False,
+        size: int = 0,
     ) -> tuple[requests.Response, int]:
         """Send one request with the collection's token; the answer, and the token
         generation it was sent with (for a renewal after a refusal). The body is read only
-        up to :data:`BODY_LIMIT` unless ``stream`` (a GET's file, which the caller reads),
-        and asked for as it is stored (``identity``): never expanded by decompression."""
+        up to :data:`BODY_LIMIT` unless ``stream`` (a GET's file, which the caller reads
+        within its own :meth:`limit`), and asked for as it is stored (``identity``): never
+        expanded by decompression. ``size``: the bytes ``data`` holds, for the deadline."""
+        if stream:
+            return self._authorised(method, url, data, headers)
+        with self.limit(size):
+            response, generation = self._authorised(method, url, data, headers)
+            read_head(response)
+        return response, generation
+
+    def limit(self, size: int = 0) -> contextlib.AbstractContextManager[Deadline]:
+        """Bound the request made within (one at a time), and the reading of its answer, to
+        the connect and read timeouts plus ``size`` bytes at :data:`MIN_RATE`; past that its
+        socket is shut and :class:`TooSlow` raised, a network failure like any other."""
+        return deadline(sum(self.timeout) + size / MIN_RATE, self.timeout[1], self.cancel)
+
+    def _authorised(
+        self, method: Method, url: str, data: Any, headers: dict[str, str] | None
+    ) -> tuple[requests.Response, int]:
         header, generation = self.authorizer.header()
         response = self.session.request(
             method,
@@ -106,8 +126,6 @@ class Channel:
             verify=self.verify_tls,
             stream=True,
         )
-        if not stream:
-            read_head(response)
         return response, generation
 
     def renewed(self, exc: Unauthorized, renewed: bool) -> bool:
@@ -252,6 +270,8 @@ def endpoint_error(response: requests.Response) -> bool:
 
 def describe(exc: requests.RequestException) -> str:
     """A failure without an answer, in words (its text can carry URLs: not shown)."""
+    if isinstance(exc, TooSlow):
+        return str(exc)
     if isinstance(exc, requests.Timeout):
         return "timed out waiting for the server"
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):

@@ -123,17 +123,18 @@ class RecordStore:
         while True:
             try:
                 try:
-                    response, generation = self.channel.request(
-                        method, self.url, data=body, stream=True
-                    )
+                    with self.channel.limit(len(body or b"")):
+                        response, generation = self.channel.request(
+                            method, self.url, data=body, stream=True
+                        )
+                        with response:
+                            read_head(response, RECORD_LIMIT)
                 except requests.RequestException as exc:
                     raise Retryable(describe(exc)) from None
-                with response:
-                    read_head(response, RECORD_LIMIT)
-                    if response.status_code == 404 and method != "PUT":
-                        return None
-                    self.channel.judge(method, response, generation, self.spot)
-                    return response
+                if response.status_code == 404 and method != "PUT":
+                    return None
+                self.channel.judge(method, response, generation, self.spot)
+                return response
             except Unauthorized as exc:
                 if self.channel.renewed(exc, renewed):
                     renewed = True

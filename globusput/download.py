@@ -30,6 +30,7 @@ from globusput.errors import (
 from globusput.outcomes import Outcome
 from globusput.paths import hidden_sibling
 from globusput.plans import PlannedDownload
+from globusput.session import MIN_RATE
 
 #: Reads from the socket: a broken answer loses at most one (urllib3 keeps a partial read).
 READ_SIZE = 256 << 10
@@ -119,40 +120,47 @@ class Downloader(Channel):
             copy.restart()
 
     def _attempt(self, item: PlannedDownload, copy: _Copy) -> None:
-        """One GET, from the first byte not yet held."""
+        """One GET, from the first byte not yet held, within its deadline (the listed size
+        at the slowest rate allowed; extended when only the answer says the size)."""
         headers = {"Range": f"bytes={copy.received}-"} if copy.received else {}
         try:
-            response, generation = self.request("GET", item.url, headers=headers, stream=True)
+            with self.limit(max(0, (item.size or 0) - copy.received)) as bound:
+                response, generation = self.request("GET", item.url, headers=headers, stream=True)
+                with response:
+                    total = self._judge(item, response, generation)
+                    if item.size is None and total is not None:
+                        bound.extend((total - copy.received) / MIN_RATE)
+                    self._read(item, copy, response, total)
         except requests.RequestException as exc:
             raise Retryable(describe(exc)) from None
-        with response:
-            total = self._judge(item, response, generation)
-            first = _first_byte(response)
-            if copy.received and first != copy.received:
-                if first != 0:
-                    raise Restart  # another part than asked: ask for the whole file
-                self.progress.advance(item, -copy.received)  # the whole file came instead:
-                copy.restart()  # the copy starts over with it
-            copy.resumed = copy.resumed or response.status_code == 206
-            limit = item.size if item.size is not None else total
-            try:
-                for block in response.iter_content(READ_SIZE):
-                    if self.cancel.is_set():
-                        raise Cancelled
-                    if limit is not None and copy.received + len(block) > limit:
-                        said = "listed" if item.size is not None else "announced"
-                        raise Permanent(
-                            f"the server sent more than the {limit} bytes it {said} for "
-                            f"{item.path}: refused, nothing kept"
-                        )
-                    copy.add(block)
-                    self.progress.advance(item, len(block))
-            except requests.RequestException as exc:
-                raise Retryable(describe(exc)) from None
         if total is not None and copy.received != total:
             if copy.received > total:
                 raise Restart
             raise Retryable(f"the answer ended after {copy.received} of {total} bytes")
+
+    def _read(
+        self, item: PlannedDownload, copy: _Copy, response: requests.Response, total: int | None
+    ) -> None:
+        """The answer's body into the copy, never past the listed (or announced) size."""
+        first = _first_byte(response)
+        if copy.received and first != copy.received:
+            if first != 0:
+                raise Restart  # another part than asked: ask for the whole file
+            self.progress.advance(item, -copy.received)  # the whole file came instead:
+            copy.restart()  # the copy starts over with it
+        copy.resumed = copy.resumed or response.status_code == 206
+        limit = item.size if item.size is not None else total
+        for block in response.iter_content(READ_SIZE):
+            if self.cancel.is_set():
+                raise Cancelled
+            if limit is not None and copy.received + len(block) > limit:
+                said = "listed" if item.size is not None else "announced"
+                raise Permanent(
+                    f"the server sent more than the {limit} bytes it {said} for "
+                    f"{item.path}: refused, nothing kept"
+                )
+            copy.add(block)
+            self.progress.advance(item, len(block))
 
     def _judge(
         self, item: PlannedDownload, response: requests.Response, generation: int

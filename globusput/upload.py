@@ -155,7 +155,7 @@ class Uploader(Channel):
         check_size: bool,
     ) -> str:
         try:
-            response, generation = self.request("PUT", url, data=body)
+            response, generation = self.request("PUT", url, data=body, size=item.source.size)
         except FileChanged as exc:
             partial.append(True)
             raise Permanent(f"{item.source.path} changed while uploading: {exc}") from None

@@ -99,7 +99,7 @@ class DataHandler(Handler):
             self.reset_connection()
         if not self._authorized(cpath):
             return
-        if fault is not None and fault.kind not in ("delay", "slow", "truncate", "reset"):
+        if fault is not None and fault.kind not in ("delay", "slow", "stall", "truncate", "reset"):
             self._fault(fault)
             return
         try:
@@ -188,11 +188,14 @@ class DataHandler(Handler):
             self._store(cpath, limit=fault.after_bytes)
             self.drain_body(already=min(fault.after_bytes, self.body_length()))
         else:
-            self._store(cpath, rate=fault.rate if fault is not None else 0)
+            self._store(cpath, fault=fault)
         return True
 
-    def _store(self, cpath: str, limit: int | None = None, rate: int = 0) -> None:
-        """Write straight under the final name: an interrupted PUT leaves a truncated file."""
+    def _store(self, cpath: str, limit: int | None = None, fault: Fault | None = None) -> None:
+        """Write straight under the final name: an interrupted PUT leaves a truncated file.
+        ``slow`` reads at its rate; ``stall`` stops reading a while, as storage flushing would."""
+        rate = fault.rate if fault is not None and fault.kind == "slow" else 0
+        stall = fault if fault is not None and fault.kind == "stall" else None
         target = self.collection.fs_path(cpath)
         if target.is_dir() or not target.parent.is_dir():
             return
@@ -200,6 +203,9 @@ class DataHandler(Handler):
         block = min(1 << 20, rate) if rate else 1 << 20
         with open(target, "wb") as out:
             while remaining > 0:
+                if stall is not None and out.tell() >= stall.after_bytes:
+                    time.sleep(stall.seconds)
+                    stall = None
                 chunk = self.rfile.read(min(remaining, block))
                 if not chunk:
                     break

@@ -168,7 +168,9 @@ class Fault:
     its shape, which is unrecorded: ``json`` code and message, ``code`` JSON naming only
     ``ENDPOINT_ERROR``, ``text`` the message as plain text),
     ``delay`` (store the file, then wait ``seconds`` before answering), ``slow`` (read the
-    body at ``rate`` bytes per second), ``truncate`` (store only ``after_bytes``, answer 200),
+    body at ``rate`` bytes per second), ``stall`` (stop reading the body for ``seconds`` after
+    ``after_bytes``: tape or object storage flushing; undocumented how long), ``truncate``
+    (store only ``after_bytes``, answer 200),
     ``expire`` (every current token stops working, then the request proceeds normally),
     ``consent`` (Transfer wants consent given from now on: see ``Collection.consent_since``).
     """

@@ -192,3 +192,20 @@ def test_of_two_runs_of_the_same_files_one_publishes(run: Runner) -> None:
     assert "nothing was published" not in err  # its files do not wait anywhere
     assert published(run) == expected
     assert run.standin.counts["transfer.rename"] == 1
+
+
+def test_a_trickling_server_cannot_hold_a_download(run: Runner) -> None:
+    """One byte a second stays within any per-read timeout; the request's deadline (connect
+    and read timeouts, plus the size at the slowest rate allowed) ends it."""
+    release(run)
+    run.collection.fs_path("/releases/1.2/app.whl").write_bytes(b"w" * 40)
+    run.standin.add_fault("slow", route="data.GET", path="/releases/1.2/app.whl", rate=1)
+    started = time.monotonic()
+    result = run(
+        "get", "--timeout", "2", "--retries", "0", "/releases/1.2/app.whl", "back/",
+        run.collection_id,
+    )  # fmt: skip
+    assert result.returncode == 1, result.output
+    assert time.monotonic() - started < 20  # the trickle alone would take 40 s
+    assert "no whole answer within 4 s" in result.stderr
+    assert not (run.workspace / "back" / "app.whl").exists()

@@ -333,3 +333,17 @@ def test_a_short_store_is_caught_only_while_sizes_are_verified(run: Runner, veri
     assert run.standin.counts["data.HEAD"] == (2 if verify else 0)
     assert run.standin.counts["data.PUT"] == (2 if verify else 1)
     assert run.stored("/v/v.bin") == (data if verify else data[:1000])
+
+
+def test_a_server_that_stops_reading_for_a_while_does_not_fail_the_upload(run: Runner) -> None:
+    """Storage flushing: the server stops reading the body for 12 s, longer than the connect
+    timeout (10 s), which urllib3 applies while a body is sent; the send waits the read
+    timeout instead, so the file goes in one PUT."""
+    data = payload("stall", 24 << 20)  # more than the loopback's socket buffers hold
+    run.write("big.bin", data)
+    run.remote_folder("/s")
+    run.standin.add_fault("stall", after_bytes=1 << 20, seconds=12)
+    result = run("--timeout", "30", "--no-atomic", "big.bin", "/s/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.standin.counts["data.PUT"] == 1
+    assert run.stored("/s/big.bin") == data
