@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from globusput.errors import ConfigError
 from globusput.outcomes import Outcome
-from globusput.paths import child
+from globusput.paths import child, segment_problem
 from globusput.plans import KEPT_BY
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class Manifest:
     collection_id: str | None
     files: list[Wanted]
     hosts: frozenset[str]  #: where its URLs point: must be the collection's HTTPS server
+    refused: list[tuple[str, str]] = field(default_factory=list)  #: (entry, why): fail alone
 
 
 @dataclass
@@ -63,10 +64,11 @@ class Verdict:
     missing: list[Wanted] = field(default_factory=list)
     different: list[tuple[Wanted, int]] = field(default_factory=list)  #: with the size found
     extra: list[str] = field(default_factory=list)
+    unusable: list[tuple[str, str]] = field(default_factory=list)  #: manifest entries, why
 
     @property
     def complete(self) -> bool:
-        return not (self.missing or self.different or self.extra)
+        return not (self.missing or self.different or self.extra or self.unusable)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -153,27 +155,40 @@ def read_manifest(path: Path) -> Manifest:
     entries = data.get("files") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f'{path} has no "files" list: is it a manifest written by globusput?')
-    files, hosts = [], set()
+    files, hosts, refused = [], set(), []
     for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: file entry {number} is not an object")
-        url = _remote_url(entry)
+        url = _remote_url(entry) if isinstance(entry, dict) else None
         if url is None:
-            raise ConfigError(f"{path}: file entry {number} names no https:// URL")
+            refused.append((f"file entry {number}", "names no https:// URL"))
+            continue
         if entry.get("status") not in (*STORED, "skipped"):
             continue  # failed or only planned: nothing to expect
         parts = urlsplit(url)
         hosts.add(parts.netloc)
-        size, sha256 = entry.get("size"), entry.get("sha256")
-        if entry.get("status") == "skipped" and entry.get("checked") != SAME_BYTES:
-            size = sha256 = None  # a file kept by --overwrite may differ from the local one
-        if size is not None and (not isinstance(size, int) or size < 0):
-            raise ConfigError(f"{path}: file entry {number} has a size that is not a count")
-        if sha256 is not None and not _is_sha256(sha256):
-            raise ConfigError(f"{path}: file entry {number} has a sha256 that is not one")
-        files.append(Wanted(os.fsdecode(unquote_to_bytes(parts.path)), size, sha256))
+        wanted = _wanted(entry, os.fsdecode(unquote_to_bytes(parts.path)))
+        if isinstance(wanted, str):
+            refused.append((f"file entry {number}", wanted))
+        else:
+            files.append(wanted)
     collection = data.get("collection_id")
-    return Manifest(str(collection) if collection else None, files, frozenset(hosts))
+    return Manifest(str(collection) if collection else None, files, frozenset(hosts), refused)
+
+
+def _wanted(entry: dict[str, Any], path: str) -> Wanted | str:
+    """One entry's file, or why it cannot be one: a manifest is input like a listing, so a
+    path that is not a chain of names (``..``, ``//``, NUL) fails alone, never joined."""
+    problems = [segment_problem(part) for part in path.split("/")[1:]]
+    problem = next((p for p in problems if p is not None), None)
+    if problem is not None or not problems:
+        return f"its path {path!r} has a part that {problem or 'is empty'}: not a file's path"
+    size, sha256 = entry.get("size"), entry.get("sha256")
+    if entry.get("status") == "skipped" and entry.get("checked") != SAME_BYTES:
+        size = sha256 = None  # a file kept by --overwrite may differ from the local one
+    if size is not None and (not isinstance(size, int) or size < 0):
+        return "has a size that is not a count"
+    if sha256 is not None and not _is_sha256(sha256):
+        return "has a sha256 that is not one"
+    return Wanted(path, size, sha256)
 
 
 def _remote_url(entry: dict[str, Any]) -> str | None:

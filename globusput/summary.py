@@ -192,6 +192,7 @@ def finish_verify(
         f"{same} of {same + len(failed) + len(verdict.missing) + len(verdict.different)} "
         f"files as recorded ({what}); {len(verdict.missing)} missing, "
         f"{len(verdict.different) + len(failed)} different, {len(verdict.extra)} extra"
+        + (f", {len(verdict.unusable)} unusable manifest entries" if verdict.unusable else "")
     )
     reporter.tally(line, not verdict.complete or bool(failed))
     publish_verify(reporter, verdict, [o for o in failed if o.mismatch], collection)
@@ -227,11 +228,19 @@ def verdict_lines(
                 for p in verdict.extra[: VERDICT_LINES + 1]
             ],
         ),
+        (
+            "unusable",
+            [
+                f"unusable manifest {what}: {shown(why)}"
+                for what, why in verdict.unusable[: VERDICT_LINES + 1]
+            ],
+        ),
     ]
     counts = {
         "missing": len(verdict.missing),
         "different": len(verdict.different) + len(changed),
         "extra": len(verdict.extra),
+        "unusable": len(verdict.unusable),
     }
     for kind, lines in kinds:
         for line in lines[:VERDICT_LINES]:

@@ -41,10 +41,9 @@ def run(settings: Settings, reporter: Reporter) -> None:
     specs = remote_specs(settings.paths) if manifest is None else []
     if root.exists() and not root.is_dir():
         raise ConfigError(f"GLOBUSPUT_DESTINATION (DESTINATION): {root} is a file: name a folder")
-    named = [w.path for w in manifest.files] if manifest else [s.path for s in specs]
-    for path in named:  # a path that cannot be a local file fails before any request
-        if path.strip("/"):
-            local_path(root, path.rstrip("/"))
+    for spec in specs:  # a path that cannot be a local file fails before any request
+        if spec.path.strip("/"):
+            local_path(root, spec.path.rstrip("/"))
     check_outputs(settings, reporter)
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
@@ -73,9 +72,13 @@ def _plan_from_manifest(
     without a download."""
     listings = listings_of(manifest, collection, info.base_url)
     sha = {w.path: w.sha256 for w in manifest.files if w.sha256}
+    unusable = [  # a bad entry fails alone, the others come
+        Outcome(PlannedDownload(what, "", root, None, root=root), "failed", error=why)
+        for what, why in manifest.refused
+    ]
     if not collection.filesystem_ops:  # no listing: every file is fetched, its SHA-256 decides
         found = [(w.path, None) for w in manifest.files]
-        return plan_downloads(found, root, info.base_url, sha), []
+        return plan_downloads(found, root, info.base_url, sha), unusable
     verdict = compare(manifest.files, listings)
     present = []
     for wanted in verdict.present:
@@ -88,7 +91,7 @@ def _plan_from_manifest(
             f"{size} bytes on the collection, {w.size} in the manifest: not the recorded file"
         )
     refused = plan_downloads([(path, None) for path in why], root, info.base_url)
-    return plan, [Outcome(item, "failed", error=why[item.path]) for item in refused]
+    return plan, unusable + [Outcome(item, "failed", error=why[item.path]) for item in refused]
 
 
 def _plan_from_paths(

@@ -31,6 +31,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
         if not collection.filesystem_ops:
             raise collection.unlisted("verify compares each folder's listing with the manifest")
         verdict = compare(manifest.files, listings)
+        verdict.unusable = manifest.refused
         checked: list[Outcome[PlannedDownload]] = []
         if settings.verify_hash:
             sha = {w.path: w.sha256 for w in verdict.present if w.sha256 is not None}

@@ -258,18 +258,29 @@ def test_an_interrupted_get_leaves_no_part_under_a_final_name(run: Runner) -> No
     assert tree(run.workspace / "out") == {}  # neither the file nor its temporary copy
 
 
-def test_a_manifest_path_leaving_the_local_folder_is_refused_before_any_request(
-    run: Runner,
-) -> None:
+def test_a_manifest_path_leaving_the_local_folder_fails_alone(run: Runner) -> None:
+    """A manifest is input like a listing: the bad entry is never joined nor requested, and
+    the good ones are still fetched (exit 1, not "invalid input")."""
     host = run.collection.https_server
-    files = [{"destination": f"{host}/rel/%2E%2E/%2E%2E/evil", "size": 1, "status": "uploaded"}]
+    (run.collection.root / "rel").mkdir()
+    (run.collection.root / "rel" / "ok.txt").write_bytes(b"ok")
+    files = [
+        {"destination": f"{host}/rel/%2E%2E/%2E%2E/evil", "size": 1, "status": "uploaded"},
+        {"destination": f"{host}/rel/ok.txt", "size": 2, "status": "uploaded"},
+    ]
     (run.workspace / "m.json").write_text(
         json.dumps({"collection_id": run.collection_id, "files": files})
     )
     result = run("get", "--from-manifest", "m.json", "back")
-    assert result.returncode == 2, result.output
-    assert "'/rel/../../evil' cannot be a file below the local folder" in result.stderr
-    assert run.standin.count() == 0 and not (run.workspace / "back").exists()
+    assert result.returncode == 1, result.output
+    assert "its path '/rel/../../evil' has a part that is empty" in result.stderr
+    assert (run.workspace / "back" / "rel" / "ok.txt").read_bytes() == b"ok"
+    assert not (run.workspace.parent / "evil").exists()
+    assert not any("evil" in (e.get("path") or "") for e in run.standin.log)
+    result = run("verify", "m.json")
+    assert result.returncode == 1, result.output
+    assert "unusable manifest file entry 1: its path '/rel/../../evil'" in result.stderr
+    assert "1 of 1 files as recorded (same size)" in result.stderr
 
 
 @pytest.mark.parametrize(

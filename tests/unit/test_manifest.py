@@ -45,19 +45,37 @@ def test_a_manifest_promises_what_was_stored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "words"),
-    [
-        ("not json", "is not a JSON manifest"),
-        ({"files": "x"}, 'has no "files" list'),
-        ({"files": [{"destination": "/rel/a"}]}, "names no https:// URL"),
-        ({"files": [{"destination": "https://h/a", "status": "uploaded", "size": -1}]}, "size"),
-        ({"files": [{"destination": "https://h/a", "status": "uploaded", "sha256": "x"}]}, "sha"),
-    ],
+    [("not json", "is not a JSON manifest"), ({"files": "x"}, 'has no "files" list')],
 )
-def test_a_bad_manifest_says_what_is_wrong(tmp_path: Path, data: object, words: str) -> None:
+def test_a_manifest_that_is_none_says_what_is_wrong(
+    tmp_path: Path, data: object, words: str
+) -> None:
     path = tmp_path / "m.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data))
     with pytest.raises(ConfigError, match=words):
         read_manifest(path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ({"destination": "/rel/a"}, "names no https:// URL"),
+        ("just text", "names no https:// URL"),
+        ({"destination": "https://h/a", "status": "uploaded", "size": -1}, "size"),
+        ({"destination": "https://h/a", "status": "uploaded", "sha256": "x"}, "sha"),
+        ({"destination": "https://h/r/%2E%2E/x", "status": "uploaded"}, "'/r/../x' has a part"),
+        ({"destination": "https://h/r//x", "status": "uploaded"}, "is empty, '.' or '..'"),
+        ({"destination": "https://h/r/a%00b", "status": "uploaded"}, "holds a NUL"),
+        ({"destination": "https://h/", "status": "uploaded"}, "not a file's path"),
+    ],
+)
+def test_a_bad_entry_fails_alone(tmp_path: Path, entry: object, words: str) -> None:
+    """A manifest is input like a listing: its other files still count."""
+    good = {"destination": "https://h/rel/ok", "size": 2, "status": "uploaded"}
+    manifest = read_manifest(write(tmp_path, {"files": [entry, good]}))
+    assert manifest.files == [Wanted("/rel/ok", 2, None)]
+    assert len(manifest.refused) == 1 and manifest.refused[0][0] == "file entry 1"
+    assert words in manifest.refused[0][1]
 
 
 def test_a_manifest_of_another_server_is_refused(tmp_path: Path) -> None:
