@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import posixpath
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -24,16 +25,31 @@ if TYPE_CHECKING:
 
 #: Local and server clocks may differ this much when judging a stored copy's age.
 CLOCK_SLACK = 60.0
+#: HEAD answers that say "not here" of the method rather than of the file (Globus documents
+#: only uploads and downloads): a redirect to a login page, refused, not allowed, not built.
+NO_HEAD = frozenset({301, 302, 303, 307, 308, 400, 403, 405, 501})
 
 
 class ReadBack:
     def __init__(self, channel: Channel, collection: Collection) -> None:
         self.channel = channel
         self.collection = collection
+        self.head = True  #: until the server shows it does not answer HEAD
+        self._probed = False  #: one HEAD answered: the others need not wait for it
+        self._probe = threading.Lock()
+
+    def unreadable(self) -> str | None:
+        """Why no stored size can be read (no HEAD, no listing), or None."""
+        if self.head or self.collection.filesystem_ops:
+            return None
+        return "the server does not answer HEAD and Transfer refuses to list its folders"
 
     def check(self, item: PlannedUpload, url: str) -> None:
-        """Raise :class:`Retryable` unless the server holds ``url`` at the local size."""
-        size = self.stored(item, url)[0]
+        """Raise :class:`Retryable` unless the server holds ``url`` at the local size (when
+        nothing can tell the size, the run says so once, and its files stand unchecked)."""
+        size = None if self.unreadable() else self.stored(item, url)[0]
+        if self.unreadable():
+            return  # said once, at the end of the run
         if size is None:
             raise Retryable("the stored file could not be found right after the upload")
         if size != item.source.size:
@@ -62,13 +78,30 @@ class ReadBack:
         return False
 
     def stored(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
-        """Size and modification time of the stored file by HEAD (None, None when absent)."""
+        """Size and modification time of the stored file by HEAD (None, None when absent);
+        once HEAD proves unsupported, by the folder's listing alone. Until one HEAD has been
+        answered, threads ask one at a time: a server without HEAD costs one probe."""
+        if self._probed:
+            return self._by_head(item, url) if self.head else self._listed(item, url)
+        with self._probe:
+            found = self._by_head(item, url) if self.head else self._listed(item, url)
+            self._probed = True
+            return found
+
+    def _by_head(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
         try:
             response, _ = self.channel.request("HEAD", url)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Retryable(describe(exc)) from None
         if response.status_code == 404:
             return None, None
+        if response.status_code in NO_HEAD:
+            self.head = False
+            self.channel.debug(
+                f"HEAD answered {response.status_code}: stored sizes are read from Transfer's "
+                "listing from now on"
+            )
+            return self._listed(item, url) if self.collection.filesystem_ops else (None, None)
         if response.status_code != 200:
             raise Retryable(f"checking the stored size answered {response.status_code}")
         if "Content-Length" not in response.headers:

@@ -74,12 +74,21 @@ def finish_upload(
     seconds: float,
     where: tuple[str, str, Path | None],
     attempted: bool = True,
+    leftovers: Sequence[str] = (),
 ) -> None:
     """The count, manifest and CI outputs; ``where`` is the collection, the destination and
     the manifest file. ``attempted`` False when the run stopped before its first file (each
-    is then recorded as failed with that reason, but not counted aloud)."""
+    is then recorded as failed with that reason, but not counted aloud). ``leftovers``:
+    partial files DELETE did not remove, named everywhere a reader of the run looks."""
     collection, destination, manifest = where
     _scrub(reporter, outcomes)
+    warnings = [
+        f"could not remove {shown(url)}, a partial or temporary file a failed attempt left: "
+        "delete it in the Globus web app"
+        for url in leftovers
+    ]
+    for warning in warnings:
+        reporter.warn(warning)
     counts = _counts(outcomes)
     if not attempted:
         count = len(outcomes)
@@ -89,9 +98,10 @@ def finish_upload(
         parts += [f"{counts[s]} {s}" for s in ("skipped", "planned") if counts[s]]
         parts.append(f"{counts['failed']} failed")
         reporter.tally(", ".join(parts) + f" in {seconds:.1f}s", bool(counts["failed"]))
-    written = _write_manifest(
-        reporter, manifest, upload_manifest(collection, destination, outcomes)
-    )
+    record = upload_manifest(collection, destination, outcomes)
+    if warnings:
+        record["warnings"] = warnings
+    written = _write_manifest(reporter, manifest, record)
     uploaded = [o for o in outcomes if o.status == "uploaded"]
     outputs = {
         "uploaded": reporter.list_output(
@@ -101,7 +111,8 @@ def finish_upload(
         "bytes": str(counts["bytes"]),
         "manifest": written or "",
     }
-    reporter.finish_ci(outputs, upload_table(outcomes, collection))
+    notes = "".join(f"> **warning:** {markdown_text(w)}\n\n" for w in warnings[:20])
+    reporter.finish_ci(outputs, notes + upload_table(outcomes, collection))
 
 
 def upload_table(outcomes: Sequence[Outcome[PlannedUpload]], collection: str) -> str:

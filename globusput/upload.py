@@ -41,6 +41,7 @@ class Uploader(Channel):
         self.folders = folders
         self.collection = folders.collection
         self.readback = ReadBack(self, self.collection)
+        self.leftovers: list[str] = []  #: URLs of partial files DELETE did not remove
 
     def upload(
         self, item: PlannedUpload, check_size: bool, may_defer: bool = False
@@ -194,8 +195,14 @@ class Uploader(Channel):
         return Retryable(describe(exc), unknown_outcome=body.sent == item.source.size)
 
     def discard(self, url: str) -> None:
-        """Remove what an attempt left (a temporary or truncated file)."""
+        """Remove what an attempt left (a temporary or truncated file). DELETE is not
+        promised by Globus: what it does not remove is kept in :attr:`leftovers`, to be named
+        in the log, the summary and the manifest."""
         try:
-            self.request("DELETE", url)
+            response, _ = self.request("DELETE", url)
+            gone = response.status_code in (200, 202, 204, 404)
         except (requests.RequestException, GlobusputError):
+            gone = False
+        if not gone:
             self.debug(f"could not remove {url}")
+            self.leftovers.append(url)

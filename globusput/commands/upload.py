@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 
 from globusput.auth import DataAuthorizer
 from globusput.batch import upload_all
@@ -128,16 +129,29 @@ def _upload_to(
         overwrite=overwrite,
         listings=listings,
     )
+    leftovers = _left_behind(uploader, outcomes, reporter)
     publish_error = None
     if staged is not None:
         complete = not signum and not failed(outcomes)
         publish_error = staged.finish(outcomes, plan, complete, reporter.info, reporter.warn)
-    _report(settings, reporter, outcomes, time.monotonic() - started)
+    _report(settings, reporter, outcomes, time.monotonic() - started, leftovers=leftovers)
     if signum:
         raise Interrupted(signum)
     if publish_error is not None:
         raise publish_error
     raise_if_failed(outcomes, UploadFailed)
+
+
+def _left_behind(
+    uploader: Uploader, outcomes: list[Outcome[PlannedUpload]], reporter: Reporter
+) -> list[str]:
+    """What the run could not do for its files, said once: partial files DELETE did not
+    remove (unless a later attempt replaced them), and sizes nothing could read back."""
+    unchecked = uploader.readback.unreadable()
+    if unchecked:
+        reporter.warn(f"the stored sizes were not read back: {unchecked}")
+    replaced = {o.item.url for o in outcomes if o.status == "uploaded"}
+    return [url for url in uploader.leftovers if url not in replaced]
 
 
 def _dry_run(
@@ -181,7 +195,8 @@ def _report(
     outcomes: list[Outcome[PlannedUpload]],
     seconds: float,
     attempted: bool = True,
+    leftovers: Sequence[str] = (),
 ) -> None:
     assert settings.destination is not None
     where = (str(settings.collection_id), settings.destination, settings.manifest)
-    finish_upload(reporter, outcomes, seconds, where, attempted)
+    finish_upload(reporter, outcomes, seconds, where, attempted, leftovers)
