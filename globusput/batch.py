@@ -161,7 +161,7 @@ class Uploads:
 
     def _plan_checks(self, todo: list[int]) -> None:
         """Busy folders are checked by one listing once their last file is done."""
-        if not self.check_sizes or not self.collection.filesystem_ops:
+        if not self.check_sizes:  # a folder Transfer refuses to list is checked file by file
             return
         counts: dict[str, int] = {}
         for index in todo:

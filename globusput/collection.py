@@ -27,7 +27,15 @@ from globusput.errors import (
     login_again,
     session_error,
 )
-from globusput.remote import ENDPOINT, CollectionInfo, RemoteEntry
+from globusput.remote import (
+    ENDPOINT,
+    CollectionInfo,
+    Listing,
+    RemoteEntry,
+    fingerprint,
+    repeated,
+    walk_limit,
+)
 
 #: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
 FolderState = Literal["created", "existed", "refused"]
@@ -40,29 +48,14 @@ WALK_ENTRIES = 1_000_000
 TRANSFER_THREADS = 8
 
 
-def _walk_limit(where: str, what: str) -> str:
-    return (
-        f"the folders being fetched go {what} (at {where}; a listing that contains itself?): "
-        "fetch folders further down, or name the files"
-    )
-
-
-Listing = dict[str, RemoteEntry]
-
-
-def _repeated(folder: str, tops: set[str], prints: dict[str, frozenset[Any]]) -> str | None:
-    """The folder above ``folder`` (up to where the walk began) whose listing is the same as
-    its own: the same folder seen again through a link or a lie, never to be entered."""
-    above = folder
-    while above not in tops and above != "/":
-        above = posixpath.dirname(above)
-        if prints.get(above) == prints[folder]:
-            return above
-    return None
-
-
-def _fingerprint(entries: Listing | None) -> frozenset[Any]:
-    return frozenset((n, e.is_file, e.size, e.modified) for n, e in (entries or {}).items())
+#: What a refused operation was, and what the run does without it.
+REFUSED = {"ls": "to list", "stat": "to look up", "mkdir": "to create", "rename": "renames in"}
+WITHOUT = {
+    "ls": "files there are checked by HEAD, and none already there are kept by --overwrite",
+    "stat": "an existing folder at a file destination there is not detected",
+    "mkdir": "a missing folder there is not created",
+    "rename": "files there go in place, without a temporary name",
+}
 
 
 class Collection:
@@ -85,7 +78,18 @@ class Collection:
         self._consent = consent
         self._consent_lock = threading.Lock()
         self._consented: set[str] = set()
-        self.filesystem_ops = True  #: False once Transfer refused stat/mkdir/rename
+        #: (operation, path) Transfer refused: that alone is off for the rest of the run (a
+        #: guest collection's access is per path; one refusal is no verdict on the others)
+        self.refused: set[tuple[str, str]] = set()
+        self._warned: set[str] = set()
+
+    def allowed(self, operation: str, path: str) -> bool:
+        """False once Transfer refused ``operation`` ("ls", "stat", "mkdir", "rename" of
+        something in the folder) on ``path``."""
+        return (operation, path) not in self.refused
+
+    def refused_of(self, operation: str, paths: Iterable[str]) -> list[str]:
+        return [path for path in paths if (operation, path) in self.refused]
 
     def info(self) -> CollectionInfo:
         """Read the endpoint document; its ``https_server`` is where data goes."""
@@ -113,9 +117,7 @@ class Collection:
 
     def stat(self, path: str) -> dict[str, Any] | None:
         """The Transfer stat entry of ``path``, None if it does not exist or Transfer refuses."""
-        if not self.filesystem_ops:
-            return None
-        found = self._look(lambda: self._client.operation_stat(self.id, path), f"stat {path}")
+        found = self._look(lambda: self._client.operation_stat(self.id, path), "stat", path)
         return None if found is None else dict(found.data)
 
     def mkdir(self, folder: str) -> FolderState | GlobusputError:
@@ -128,21 +130,18 @@ class Collection:
         except globus_sdk.TransferAPIError as exc:
             if "Exists" in str(exc.code):
                 return "existed"
-            if self._refused(exc):
+            if self._refused(exc, "mkdir", folder):
                 return "refused"
             return self._service_error(exc, f"create folder {folder}")
 
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         """Name -> size and age of every entry in ``folder``: one request per folder (paged
         past 100,000 entries). None when the folder does not exist or Transfer refuses."""
-
-        if not self.filesystem_ops:
-            return None
         entries: dict[str, RemoteEntry] = {}
         offset = 0
         ls = partial(self._client.operation_ls, self.id, path=folder, show_hidden=True)
         while True:
-            page = self._look(partial(ls, offset=offset, limit=LIST_PAGE), f"list {folder}")
+            page = self._look(partial(ls, offset=offset, limit=LIST_PAGE), "ls", folder)
             if page is None:
                 return None
             data = page.get("DATA") or []
@@ -173,16 +172,16 @@ class Collection:
         while level:
             depth += 1
             if depth > WALK_DEPTH:
-                raise ServiceError(_walk_limit(level[0], f"more than {WALK_DEPTH} levels deep"))
+                raise ServiceError(walk_limit(level[0], f"more than {WALK_DEPTH} levels deep"))
             listed = self.listings(level)
             found.update(listed)
             entries_seen += sum(len(entries or {}) for entries in listed.values())
             if entries_seen > WALK_ENTRIES:
-                raise ServiceError(_walk_limit(level[0], f"more than {WALK_ENTRIES} entries"))
+                raise ServiceError(walk_limit(level[0], f"more than {WALK_ENTRIES} entries"))
             for folder, entries in listed.items():
-                prints[folder] = _fingerprint(entries)
-                if entries and (again := _repeated(folder, tops, prints)):
-                    raise ServiceError(_walk_limit(folder, f"round in a circle, back to {again}"))
+                prints[folder] = fingerprint(entries)
+                if entries and (again := repeated(folder, tops, prints)):
+                    raise ServiceError(walk_limit(folder, f"round in a circle, back to {again}"))
             level = [
                 path
                 for folder, entries in listed.items()
@@ -193,43 +192,48 @@ class Collection:
             ]
         return found
 
-    def _look(self, call: Callable[[], Any], what: str) -> Any:
+    def _look(self, call: Callable[[], Any], operation: str, path: str) -> Any:
         """A read-only Transfer call; None when the path is missing or Transfer refuses."""
+        if not self.allowed(operation, path):
+            return None
         try:
             return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
             if exc.http_status == 404 or "NotFound" in str(exc.code):
                 return None
-            if self._refused(exc):
+            if self._refused(exc, operation, path):
                 return None
+            what = f"list {path}" if operation == "ls" else f"{operation} {path}"
             raise self._service_error(exc, what) from None
 
-    def unlisted(self, why: str) -> AuthError:
-        """Transfer refused listings (:attr:`filesystem_ops` is False): ``why`` it matters."""
+    def unlisted(self, why: str, folder: str) -> AuthError:
+        """Transfer refused to list ``folder``: ``why`` that matters."""
         return AuthError(
-            f"Globus Transfer refused to list folders on collection {self.id} for "
-            f"{self.identity}; {why}, or grant the identity access"
+            f"Globus Transfer refused to list {folder}/ on collection {self.id} for "
+            f"{self.identity}; {why}, or grant the identity access there"
         )
 
     def rename(self, old: str, new: str) -> None:
         try:
             self._transfer(lambda: self._client.operation_rename(self.id, old, new))
         except globus_sdk.TransferAPIError as exc:
-            self._refused(exc)  # later files then go in place, without renames
+            # later files of that folder then go in place, without renames
+            self._refused(exc, "rename", posixpath.dirname(old))
             raise self._service_error(exc, f"rename {old} to {new}") from None
 
-    def _refused(self, exc: globus_sdk.TransferAPIError) -> bool:
-        """Permission denied for filesystem operations: warn once and carry on with PUTs."""
+    def _refused(self, exc: globus_sdk.TransferAPIError, operation: str, path: str) -> bool:
+        """Permission denied for ``operation`` on ``path``: that alone is off from now on
+        (said once per kind of operation), and the run carries on over HTTPS."""
         if exc.http_status != 403 and "PermissionDenied" not in str(exc.code):
             return False
-        if self.filesystem_ops:
+        self.refused.add((operation, path))
+        if operation not in self._warned:
+            self._warned.add(operation)
             self._warn(
-                f"Globus Transfer refused folder operations on collection {self.id} for "
-                f"{self.identity} ({exc.code}); continuing with HTTPS uploads only, so missing "
-                "folders are not created and an existing folder at a file destination is not "
-                "detected"
+                f"Globus Transfer refused {REFUSED[operation]} {path} on collection {self.id} "
+                f"for {self.identity} ({exc.code}); continuing over HTTPS there: "
+                f"{WITHOUT[operation]}"
             )
-        self.filesystem_ops = False
         return True
 
     def _call(self, call: Callable[[], Any], what: str) -> Any:

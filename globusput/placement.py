@@ -58,7 +58,7 @@ class Placement:
         return (
             self.rename_from is not None
             and item.source.size >= self.rename_from
-            and self.collection.filesystem_ops
+            and self.collection.allowed("rename", item.folder)
         )
 
     @staticmethod
@@ -97,14 +97,10 @@ class Placement:
             raise PlacementFailed(str(exc), auth=True) from None
 
 
-def rename_threshold(
-    atomic: bool | None, threshold: int, rename_possible: bool, warn: Callable[[str], None]
-) -> int | None:
-    """``--atomic`` / ``--no-atomic`` force either way; by default big files only."""
-    if atomic is False or (atomic is None and not rename_possible):
-        return None
-    if not rename_possible:
-        warn("--atomic needs Transfer's rename, which is refused here: uploading in place")
+def rename_threshold(atomic: bool | None, threshold: int) -> int | None:
+    """``--atomic`` / ``--no-atomic`` force either way; by default big files only (where
+    Transfer refuses a rename, that folder's files then go in place, and the run says so)."""
+    if atomic is False:
         return None
     return 0 if atomic else threshold
 

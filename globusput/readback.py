@@ -37,19 +37,17 @@ class ReadBack:
         self.head = True  #: until the server shows it does not answer HEAD
         self._probed = False  #: one HEAD answered: the others need not wait for it
         self._probe = threading.Lock()
-
-    def unreadable(self) -> str | None:
-        """Why no stored size can be read (no HEAD, no listing), or None."""
-        if self.head or self.collection.filesystem_ops:
-            return None
-        return "the server does not answer HEAD and Transfer refuses to list its folders"
+        #: folders where nothing can read a size back (no HEAD, and Transfer refuses to list
+        #: them): their files stand unchecked, and the run says so once
+        self.unchecked: set[str] = set()
 
     def check(self, item: PlannedUpload, url: str) -> None:
         """Raise :class:`Retryable` unless the server holds ``url`` at the local size (when
         nothing can tell the size, the run says so once, and its files stand unchecked)."""
-        size = None if self.unreadable() else self.stored(item, url)[0]
-        if self.unreadable():
-            return  # said once, at the end of the run
+        size = self.stored(item, url)[0]
+        if size is None and not self.head and not self.collection.allowed("ls", item.folder):
+            self.unchecked.add(item.folder)
+            return
         if size is None:
             raise Retryable("the stored file could not be found right after the upload")
         if size != item.source.size:
@@ -101,7 +99,7 @@ class ReadBack:
                 f"HEAD answered {response.status_code}: stored sizes are read from Transfer's "
                 "listing from now on"
             )
-            return self._listed(item, url) if self.collection.filesystem_ops else (None, None)
+            return self._listed(item, url)
         if response.status_code != 200:
             raise Retryable(f"checking the stored size answered {response.status_code}")
         if "Content-Length" not in response.headers:

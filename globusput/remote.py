@@ -5,6 +5,7 @@ name that must be one path segment, a size that must be a count)."""
 from __future__ import annotations
 
 import datetime
+import posixpath
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,3 +69,30 @@ class CollectionInfo:
         """Mapped collections short of high assurance want ``data_access`` consent, for
         Transfer (a dependency) and on the collection's own token."""
         return self.entity_type == MAPPED and not self.high_assurance
+
+
+# -- walking what listings say, without trusting it --------------------------------------
+
+Listing = dict[str, "RemoteEntry"]
+
+
+def walk_limit(where: str, what: str) -> str:
+    return (
+        f"the folders being fetched go {what} (at {where}; a listing that contains itself?): "
+        "fetch folders further down, or name the files"
+    )
+
+
+def repeated(folder: str, tops: set[str], prints: dict[str, frozenset[Any]]) -> str | None:
+    """The folder above ``folder`` (up to where the walk began) whose listing is the same as
+    its own: the same folder seen again through a link or a lie, never to be entered."""
+    above = folder
+    while above not in tops and above != "/":
+        above = posixpath.dirname(above)
+        if prints.get(above) == prints[folder]:
+            return above
+    return None
+
+
+def fingerprint(entries: Listing | None) -> frozenset[Any]:
+    return frozenset((n, e.is_file, e.size, e.modified) for n, e in (entries or {}).items())

@@ -77,7 +77,7 @@ class Uploader(Channel):
                 self.placement.move_into_place(item, target_path, self.discard)
         except PlacementFailed as exc:
             self.discard(target_url)
-            if exc.auth and not self.collection.filesystem_ops:
+            if exc.auth and not self.collection.allowed("rename", item.folder):
                 return self._upload(item, check_size, False)  # rename refused: in place
             raise Permanent(str(exc), auth=exc.auth) from None
         except BaseException:

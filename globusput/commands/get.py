@@ -21,7 +21,7 @@ from globusput.manifest import Manifest, collection_of, compare, listings_of, re
 from globusput.outcomes import Outcome, raise_if_failed
 from globusput.paths import Destination, check_destination_host, remote_specs
 from globusput.plans import PlannedDownload, expand, folders_to_list, local_path, plan_downloads
-from globusput.remote import CollectionInfo
+from globusput.remote import CollectionInfo, RemoteEntry
 from globusput.report import Reporter
 from globusput.settings import Settings
 from globusput.summary import finish_get, show
@@ -76,11 +76,13 @@ def _plan_from_manifest(
         Outcome(PlannedDownload(what, "", root, None, root=root), "failed", error=why)
         for what, why in manifest.refused
     ]
-    if not collection.filesystem_ops:  # no listing: every file is fetched, its SHA-256 decides
-        found = [(w.path, None) for w in manifest.files]
-        return plan_downloads(found, root, info.base_url, sha), unusable
-    verdict = compare(manifest.files, listings)
-    present = []
+    # where Transfer refuses a listing, the file is fetched anyway: its SHA-256 decides
+    unlisted = set(collection.refused_of("ls", listings))
+    present: list[tuple[str, RemoteEntry | None]] = [
+        (w.path, None) for w in manifest.files if posixpath.dirname(w.path) in unlisted
+    ]
+    seen = [w for w in manifest.files if posixpath.dirname(w.path) not in unlisted]
+    verdict = compare(seen, {f: e for f, e in listings.items() if f not in unlisted})
     for wanted in verdict.present:
         folder, name = posixpath.split(wanted.path)
         present.append((wanted.path, (listings.get(folder) or {}).get(name)))
@@ -107,8 +109,18 @@ def _plan_from_paths(
     walk, once = folders_to_list(specs)
     listed = collection.walk(walk)
     listed.update(collection.listings(once))
-    if walk and not collection.filesystem_ops:
-        raise collection.unlisted("fetching a folder needs its listing: name its files")
+    # a folder Transfer refuses to list fails alone (its files cannot be known); the others come
+    unlisted = collection.refused_of("ls", [f for f in listed if f not in once])
+    blocked = [
+        Outcome(
+            PlannedDownload(folder + "/", "", root, None, root=root),
+            "failed",
+            error=str(collection.unlisted("its files are not fetched", folder)),
+            auth_failure=True,
+        )
+        for folder in unlisted
+    ]
+    specs = [s for s in specs if not (s.is_folder and (s.path.rstrip("/") or "/") in unlisted)]
     found, missing, unusable = expand(specs, listed)
     if missing:
         message = "nothing on the collection at " + ", ".join(repr(m) for m in missing)
@@ -124,4 +136,4 @@ def _plan_from_paths(
         Outcome(PlannedDownload(path, "", root, None, root=root), "failed", error=why)
         for path, why in unusable
     ]
-    return plan_downloads(found, root, info.base_url), refused
+    return plan_downloads(found, root, info.base_url), blocked + refused

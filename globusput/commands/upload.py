@@ -29,6 +29,7 @@ from globusput.errors import (
     UploadFailed,
 )
 from globusput.folders import Folders
+from globusput.inert import shown
 from globusput.outcomes import Outcome, failed, raise_if_failed
 from globusput.paths import Destination, check_destination_host, parse_destination
 from globusput.person import token_file
@@ -105,12 +106,7 @@ def _upload_to(
     if staged is not None:  # renamed as a whole; a resume keeps what the record proves
         sent, overwrite = restage(plan, destination.path, staged.staging), "resume"
     else:
-        rename_from = rename_threshold(
-            settings.atomic,
-            int(settings.atomic_threshold),
-            collection.filesystem_ops,
-            reporter.warn,
-        )
+        rename_from = rename_threshold(settings.atomic, int(settings.atomic_threshold))
     sizes = (sum(item.source.size for item in sent), len(sent))
     uploader = Uploader(
         placement=Placement(collection, rename_from),
@@ -147,9 +143,12 @@ def _left_behind(
 ) -> list[str]:
     """What the run could not do for its files, said once: partial files DELETE did not
     remove (unless a later attempt replaced them), and sizes nothing could read back."""
-    unchecked = uploader.readback.unreadable()
+    unchecked = sorted(uploader.readback.unchecked)
     if unchecked:
-        reporter.warn(f"the stored sizes were not read back: {unchecked}")
+        reporter.warn(
+            f"the stored sizes in {len(unchecked)} folders (such as {shown(unchecked[0])}/) were "
+            "not read back: the server does not answer HEAD and Transfer refuses to list them"
+        )
     replaced = {o.item.url for o in outcomes if o.status == "uploaded"}
     return [url for url in uploader.leftovers if url not in replaced]
 

@@ -28,8 +28,9 @@ def run(settings: Settings, reporter: Reporter) -> None:
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
         listings = listings_of(manifest, collection, info.base_url, below=True)
-        if not collection.filesystem_ops:
-            raise collection.unlisted("verify compares each folder's listing with the manifest")
+        for folder in collection.refused_of("ls", listings):
+            why = "verify compares each folder's listing with the manifest"
+            raise collection.unlisted(why, folder)
         verdict = compare(manifest.files, listings)
         verdict.unusable = manifest.refused
         checked: list[Outcome[PlannedDownload]] = []

@@ -102,7 +102,7 @@ def test_a_session_policy_says_which_login_is_needed(
     result = run("a.txt", "/s/report.txt", run.collection_id)  # a file: Transfer looks first
     assert result.returncode == 3, result.output
     assert f"requires a login session with {words}" in result.stderr
-    assert "refused folder operations" not in result.output
+    assert "continuing over HTTPS there" not in result.output
     assert run.standin.count("data.") == 0
 
 
@@ -114,5 +114,5 @@ def test_transfer_refusing_operations_is_still_told_apart_from_consent(run: Runn
     run.write("a.txt", "a")
     result = run("a.txt", "/d/a.txt", run.collection_id)
     assert result.returncode == 0, result.output
-    assert "refused folder operations" in result.stderr
+    assert "continuing over HTTPS there" in result.stderr
     assert run.stored("/d/a.txt") == b"a"

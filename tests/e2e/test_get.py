@@ -324,8 +324,8 @@ def test_an_identity_transfer_will_not_list_for(run: Runner) -> None:
     run.collection.transfer_denied.add(client_username(run.client_id))
     result = run("get", "/rel/", "back", run.collection_id)
     assert result.returncode == 3, result.output
-    assert "refused to list folders on collection" in result.stderr
-    assert "fetching a folder needs its listing: name its files" in result.stderr
+    assert "Globus Transfer refused to list /rel/ on collection" in result.stderr
+    assert "its files are not fetched" in result.stderr
     assert run.standin.count("data.") == 0
     result = run("get", "/rel/a.whl", "back", run.collection_id)
     assert result.returncode == 0, result.output
@@ -335,3 +335,17 @@ def test_an_identity_transfer_will_not_list_for(run: Runner) -> None:
     result = run("verify", "m.json")
     assert result.returncode == 3, result.output
     assert "verify compares each folder's listing with the manifest" in result.stderr
+
+
+def test_a_folder_transfer_will_not_list_fails_alone(run: Runner) -> None:
+    """Access on a guest collection is per path: Transfer refusing one folder (and the
+    HTTPS server its files) says nothing of the others, which still come."""
+    publish(run, FILES)
+    run.remote_folder("/secret")
+    run.collection.fs_path("/secret/s.txt").write_bytes(b"s")
+    run.collection.acl[client_username(run.client_id)] = ["/rel"]
+    result = run("get", "/secret/", "/rel/", "back", run.collection_id)
+    assert result.returncode == 3, result.output
+    assert "Globus Transfer refused to list /secret/ on collection" in result.stderr
+    assert tree(run.workspace / "back") == {f"rel/{n}".encode(): d for n, d in FILES.items()}
+    assert result.stderr.count("continuing over HTTPS there") == 1

@@ -102,8 +102,11 @@ class Tokens:
 class Collection:
     id: str = "coll"
     identity: str = "c@clients.auth.globus.org"
-    filesystem_ops: bool = True
     listed: dict[str, Any] = field(default_factory=dict)
+    refused: set[tuple[str, str]] = field(default_factory=set)
+
+    def allowed(self, operation: str, path: str) -> bool:
+        return (operation, path) not in self.refused
 
     def listing(self, folder: str) -> Any:
         return self.listed.get(folder)

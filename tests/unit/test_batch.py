@@ -14,8 +14,6 @@ from globusput.selection import LocalFile
 
 
 class _Collection:
-    filesystem_ops = True
-
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         return None
 

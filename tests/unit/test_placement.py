@@ -69,18 +69,8 @@ def test_a_second_refusal_is_final() -> None:
 
 
 @pytest.mark.parametrize(
-    ("atomic", "possible", "expected", "warned"),
-    [
-        (None, True, 64, False),  # by default: big files only
-        (True, True, 0, False),
-        (False, True, None, False),
-        (None, False, None, False),  # rename refused: quietly in place
-        (True, False, None, True),  # asked for, impossible: said
-    ],
+    ("atomic", "expected"),
+    [(None, 64), (True, 0), (False, None)],  # by default: big files only
 )
-def test_rename_threshold(
-    atomic: bool | None, possible: bool, expected: int | None, warned: bool
-) -> None:
-    warnings: list[str] = []
-    assert rename_threshold(atomic, 64, possible, warnings.append) == expected
-    assert bool(warnings) == warned
+def test_rename_threshold(atomic: bool | None, expected: int | None) -> None:
+    assert rename_threshold(atomic, 64) == expected
