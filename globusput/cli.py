@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from globusput.envnames import SAFETY, misspelled
 from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
 from globusput.options import (
     ACCOUNT_COMMANDS,
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporter = Reporter()
     _mask_credentials(reporter)
     try:
-        settings = load_settings(values)
+        settings = load_settings(values, _misspelled(reporter))
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
         name = command if command in (*ACCOUNT_COMMANDS, "get", "verify") else "upload"
         importlib.import_module(f"globusput.commands.{name}").run(settings, reporter, **extra)
@@ -72,6 +73,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         reporter.error(f"internal error ({type(exc).__name__}: {exc}); please report it")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _misspelled(reporter: Reporter) -> list[str]:
+    """Variables that look like settings and are none: a warning each, naming the closest
+    setting; a near miss of a safety switch (the dry run) is a problem that stops the run."""
+    stops = []
+    for name, closest in misspelled(os.environ):
+        if closest in SAFETY:
+            stops.append(
+                f"{name} is not a setting: did you mean {closest}? Nothing was sent, as a "
+                "misspelled dry run would upload for real"
+            )
+        else:
+            hint = f"did you mean {closest}?" if closest else "see globusput --help for the names"
+            reporter.warn(f"{name} is not a setting and was ignored: {hint}")
+    return stops
 
 
 def _mask_credentials(reporter: Reporter) -> None:

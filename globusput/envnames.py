@@ -5,6 +5,9 @@ Kept apart from the settings model so ``--help`` can name them without importing
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+
 #: field name -> (environment variable, CLI flag); the single source for help and error texts.
 NAMES: dict[str, tuple[str, str | None]] = {
     "command": ("GLOBUSPUT_COMMAND", "COMMAND"),
@@ -41,3 +44,36 @@ NAMES: dict[str, tuple[str, str | None]] = {
     "native_client_id": ("GLOBUSPUT_NATIVE_CLIENT_ID", None),
     "insecure_skip_tls_verify": ("GLOBUSPUT_INSECURE_SKIP_TLS_VERIFY", None),
 }
+
+#: Variables of globusput's own test suite, read outside the settings.
+TEST_ONLY = frozenset(
+    {"GLOBUSPUT_TEST_BASE_IMAGE", "GLOBUSPUT_REQUIRE_NGINX", "GLOBUSPUT_REQUIRE_DOCKER"}
+)
+#: Settings whose misspelling stops a run: without them it would do something else, for real.
+SAFETY = frozenset({"GLOBUSPUT_DRY_RUN"})
+
+
+def misspelled(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Variables that look like globusput's settings but are none of them, each with the
+    closest real name (None when nothing is close): an unknown ``GLOBUSPUT_*`` (in any
+    case), or a near miss of a ``GLOBUS_*`` credential. Names are case-sensitive, and a
+    setting read under no name is silently its default: a typo must be said."""
+    known = {env for env, _ in NAMES.values()}
+    found = []
+    for name in sorted(environ):
+        if name in known or name in TEST_ONLY:
+            continue
+        upper = name.upper()
+        near = difflib.get_close_matches(upper, known, n=1, cutoff=0.85)
+        if upper.startswith("GLOBUSPUT_"):
+            found.append((name, near[0] if near else _closest_setting(upper)))
+        elif upper.startswith("GLOBUS_") and not upper.startswith("GLOBUS_SDK_") and near:
+            found.append((name, near[0]))
+    return found
+
+
+def _closest_setting(name: str) -> str | None:
+    """Compared without the shared prefix, which would make every name look close."""
+    own = {env[len("GLOBUSPUT_") :]: env for env, _ in NAMES.values() if "PUT_" in env}
+    close = difflib.get_close_matches(name[len("GLOBUSPUT_") :], own, n=1, cutoff=0.6)
+    return own[close[0]] if close else None

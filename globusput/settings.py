@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import stat
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -209,20 +210,29 @@ def _label(field: str) -> str:
     return f"{env} ({flag})" if flag else env
 
 
-def load_settings(cli_values: dict[str, Any]) -> Settings:
-    """Layer CLI over environment over defaults; report every invalid value at once."""
+def load_settings(cli_values: dict[str, Any], problems: Sequence[str] = ()) -> Settings:
+    """Layer CLI over environment over defaults; report every invalid value at once, with
+    the ``problems`` found before (misspelled names)."""
     values = {NAMES[k][0]: v for k, v in cli_values.items() if v is not None}
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as exc:
-        problems = []
+        problems = list(problems)
         for err in exc.errors(include_url=False):
             field = str(err["loc"][0]) if err["loc"] else "client_config"
             field = next((f for f, (e, _) in NAMES.items() if e == field), field)
             message = err["msg"].removeprefix("Value error, ")
             shown = err.get("input")
             credential = field in ("client_secret", "client_id", "client_config")
+            if field == "client_id":  # pydantic would quote a character of what was given
+                message = (
+                    "is not a UUID (a client id looks like 6f1c5c2e-...): check that the id "
+                    "and the secret are not swapped"
+                )
             if not credential and isinstance(shown, (str, int, float)):
                 message += f" (got {shown!r})"
             problems.append(f"{_label(field)}: {message}")
         raise SettingsError(problems) from None
+    if problems:
+        raise SettingsError(list(problems))
+    return settings

@@ -206,6 +206,20 @@ def test_dry_run_sends_no_data(run: Runner) -> None:
     assert plan["files"][0]["status"] == "planned"
 
 
+def test_a_misspelled_dry_run_stops_before_anything_is_sent(run: Runner) -> None:
+    """GLOBUSPUT_DRYRUN=true used to upload for real; other typos are warned about."""
+    run.write("d/a.txt", "a")
+    env = {"GLOBUSPUT_DRYRUN": "true", "GLOBUSPUT_CONCURENCY": "8"}
+    result = run("d/a.txt", "/dry/", run.collection_id, env=env)
+    assert result.returncode == 2, result.output
+    assert "GLOBUSPUT_DRYRUN is not a setting: did you mean GLOBUSPUT_DRY_RUN?" in result.stderr
+    assert "GLOBUSPUT_CONCURENCY is not a setting and was ignored: did you mean" in result.stderr
+    assert run.standin.count() == 0 and run.tree() == {}
+    result = run("d/a.txt", "/dry/", run.collection_id, env={"GLOBUSPUT_CONCURENCY": "8"})
+    assert result.returncode == 0, result.output
+    assert "did you mean GLOBUSPUT_CONCURRENCY?" in result.stderr
+
+
 @pytest.mark.parametrize("policy", ["never", "changed"])
 def test_dry_run_honours_overwrite(run: Runner, policy: str) -> None:
     run.write("d/a.txt", "a")

@@ -85,6 +85,21 @@ def test_secret_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "very-secret-value" not in repr(s) + str(s) + s.model_dump_json()
 
 
+def test_a_secret_given_as_the_id_shows_none_of_its_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Id and secret swapped: pydantic's own message would quote a character of the secret."""
+    secret = "Zq8/longSecretValue+Xw="
+    monkeypatch.setenv("GLOBUS_CLIENT_ID", secret)
+    monkeypatch.setenv("GLOBUS_CLIENT_SECRET", CLIENT)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({})
+    text = str(caught.value)
+    assert "check that the id and the secret are not swapped" in text
+    assert not any(f"`{c}`" in text or f"'{c}'" in text for c in set(secret)), text
+    assert secret[:4] not in text
+
+
 def test_client_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GLOBUS_CLIENT_ID", str(uuid.uuid4()))
     config = tmp_path / "c.json"
