@@ -183,6 +183,13 @@ class PersonLogin:
         assert settings.collection_id is not None
         self.settings, self.reporter = settings, reporter
         self.collection = str(settings.collection_id)
+        if (
+            not can_prompt(settings.no_browser)
+            and not token_file(settings.native_client_id).is_file()
+        ):
+            # said before the token store exists: nothing is made in HOME (which a CI
+            # container may not even let us write) for a login that cannot happen
+            raise ConfigError(NO_TERMINAL)
         self.app = user_app(settings, reporter)
         self.identity = "your Globus identity"
         self.app.add_scope_requirements(

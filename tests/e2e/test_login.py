@@ -360,11 +360,15 @@ def test_local_server_flow_with_a_browser(user: Runner, tmp_path: Path) -> None:
     ],
 )
 def test_no_terminal_in_ci_fails_at_once(user: Runner, marker: dict[str, str]) -> None:
+    """One line, exit 2, and nothing made in HOME (a Jenkins container's may be / or not
+    writable: the token store used to be created first, ending in an internal error)."""
     user.watch()
+    home = user.workspace / "jenkins-home"
+    home.mkdir()
     proc = subprocess.Popen(
         [GLOBUSPUT, "-n", "a.txt", "/x/", user.collection_id],
         cwd=user.workspace,
-        env=user_env(user, **marker),
+        env={**user_env(user, **marker), "HOME": str(home)},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -374,7 +378,9 @@ def test_no_terminal_in_ci_fails_at_once(user: Runner, marker: dict[str, str]) -
     user.outputs.append(out + err)
     assert proc.returncode == 2
     assert "GLOBUS_CLIENT_ID" in err and "GLOBUS_CLIENT_SECRET" in err
+    assert err.count("\n") == 1 and err.startswith("error: no client credentials"), err
     assert user.standin.count() == 0
+    assert list(home.iterdir()) == []
 
 
 def test_standard_input_ending_is_not_called_a_cancellation(user: Runner) -> None:
