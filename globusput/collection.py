@@ -287,7 +287,8 @@ class Collection:
                 f"Globus Transfer refused to {what} on collection {self.id} for {self.identity} "
                 f"({exc.http_status} {exc.code}): grant that identity access to the collection"
             )
+        said = " ".join(str(exc.message).split())[:300]  # one line, however Transfer wrote it
         return ServiceError(
             f"Globus Transfer failed to {what} on collection {self.id}: {exc.http_status} "
-            f"{exc.code}: {exc.message}"
+            f"{exc.code}: {said}"
         )

@@ -117,9 +117,17 @@ class Folders:
         state = self.collection.mkdir(folder)
         parent = posixpath.dirname(folder)
         if isinstance(state, GlobusputError) and parent != folder:
-            if self.make(parent) == "refused":
+            made = self.make(parent)
+            if made == "refused":
                 return "refused"
             state = self.collection.mkdir(folder)
+            if isinstance(state, GlobusputError) and made == "existed":
+                entry = self.collection.stat(parent)  # "exists" may be a file in the way
+                if entry is not None and entry.get("type") != "dir":
+                    raise DestinationError(
+                        f"cannot create {folder}/: {parent} on the collection is a file, not "
+                        "a folder; choose another destination, or remove that file"
+                    )
         if isinstance(state, GlobusputError):
             raise state
         return state

@@ -223,7 +223,8 @@ def expand(
 ) -> tuple[list[tuple[str, RemoteEntry | None]], list[str], list[tuple[str, str]]]:
     """The files ``specs`` name, given the listings of their folders (and of every folder
     below a folder spec): files found, the specs that named nothing, and the entries below
-    that cannot be fetched (path as the listing gave it, and why)."""
+    that cannot be fetched (path as the listing gave it, and why). A spec that named
+    nothing is quoted, with why when the listing tells (a folder named without its '/')."""
     found: dict[str, RemoteEntry | None] = {}
     missing = []
     refused: dict[str, str] = {}
@@ -237,7 +238,7 @@ def expand(
                 if entry.is_file or entry.problem
             ]
             if not below:
-                missing.append(spec.text)
+                missing.append(repr(spec.text))
             for path, listed in below:
                 if listed.problem is None:
                     found[path] = listed
@@ -247,8 +248,11 @@ def expand(
         folder, name = posixpath.split(spec.path)
         entries = walked.get(folder)
         entry = (entries or {}).get(name)
+        if entry is not None and not entry.is_file and entry.problem is None:
+            missing.append(f"{spec.text!r} (a folder: end it with '/' to fetch it)")
+            continue
         if entries is not None and (entry is None or not entry.is_file):
-            missing.append(spec.text)
+            missing.append(repr(spec.text))
             continue
         found[spec.path] = entry  # None: no listing (Transfer refused), the GET will tell
     return sorted(found.items()), missing, sorted(refused.items())

@@ -92,7 +92,8 @@ def finish_upload(
     counts = _counts(outcomes)
     if not attempted:
         count = len(outcomes)
-        reporter.tally(f"nothing uploaded: stopped before the first of {count} files", True)
+        files = "its only file" if count == 1 else f"the first of {count} files"
+        reporter.tally(f"nothing uploaded: stopped before {files}", True)
     else:
         parts = [f"{counts['uploaded']} uploaded ({human_size(counts['bytes'])})"]
         parts += [f"{counts[s]} {s}" for s in ("skipped", "planned") if counts[s]]

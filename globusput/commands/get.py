@@ -123,7 +123,7 @@ def _plan_from_paths(
     specs = [s for s in specs if not (s.is_folder and (s.path.rstrip("/") or "/") in unlisted)]
     found, missing, unusable = expand(specs, listed)
     if missing:
-        message = "nothing on the collection at " + ", ".join(repr(m) for m in missing)
+        message = "nothing on the collection at " + ", ".join(missing)
         if settings.if_no_files_found == "error":
             raise SelectionError(
                 f"{message}: check the path (folders end in '/'), or set "

@@ -297,7 +297,7 @@ def test_an_unreachable_globus_auth_is_named(run: Runner) -> None:
     )
     assert result.returncode == 1, result.output
     assert "cannot reach Globus Auth" in result.stderr
-    assert "nothing uploaded: stopped before the first of 1 files" in result.stderr
+    assert "nothing uploaded: stopped before its only file" in result.stderr
     assert run.standin.count() == 0 and run.tree() == {}
     manifest = json.loads((run.workspace / "m.json").read_text())
     assert manifest["files"][0]["status"] == "failed"

@@ -349,3 +349,12 @@ def test_a_folder_transfer_will_not_list_fails_alone(run: Runner) -> None:
     assert "Globus Transfer refused to list /secret/ on collection" in result.stderr
     assert tree(run.workspace / "back") == {f"rel/{n}".encode(): d for n, d in FILES.items()}
     assert result.stderr.count("continuing over HTTPS there") == 1
+
+
+def test_a_folder_named_without_its_slash_is_said_to_be_one(run: Runner) -> None:
+    run.remote_folder("/builds/v1.2")
+    run.collection.fs_path("/builds/v1.2/x").write_bytes(b"x")
+    result = run("get", "/builds/v1.2", "back", run.collection_id)
+    assert result.returncode == 2, result.output
+    assert "'/builds/v1.2' (a folder: end it with '/' to fetch it)" in result.stderr
+    assert run.standin.count("data.") == 0

@@ -477,3 +477,15 @@ def test_big_files_hashed_on_a_thread_match_the_manifest(run: Runner, fault: str
     assert run.standin.counts["data.PUT"] == (2 if fault else 1)
     (entry,) = json.loads((run.workspace / "m.json").read_text())["files"]
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_destination_below_a_file_says_the_file_is_in_the_way(run: Runner) -> None:
+    run.collection.fs_path("/f.txt").write_bytes(b"x")
+    run.write("a.txt", "a")
+    result = run("a.txt", "/f.txt/sub/", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "cannot create /f.txt/sub/: /f.txt on the collection is a file, not a folder" in (
+        result.stderr
+    )
+    assert "\\n" not in result.stderr  # never Transfer's raw text
+    assert run.tree() == {"/f.txt": b"x"}

@@ -132,7 +132,9 @@ def test_folders_are_walked_and_files_listed_once_per_folder() -> None:
     }
     found, missing, refused = expand(specs, walked)
     assert [path for path, _ in found] == ["/other/b.txt", "/rel/a.whl", "/rel/docs/a.txt"]
-    assert missing == ["/other/c.txt"] and refused == []
+    assert missing == ["'/other/c.txt'"] and refused == []
+    _, missing, _ = expand(remote_specs(["/rel/docs"]), walked)  # a folder, without its '/'
+    assert missing == ["'/rel/docs' (a folder: end it with '/' to fetch it)"]
 
 
 @pytest.mark.parametrize("name", ["/.git/config", "..", "/etc/passwdx", "a\\b", "nul\0", "", "."])
