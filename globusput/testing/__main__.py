@@ -43,6 +43,7 @@ def demo_standin(
     advertise: str | None = None,
     collection_type: str = "guest",
     person: bool = False,
+    https_port: int = 0,
 ) -> tuple[StandIn, dict[str, str]]:
     """A stand-in with the demo client and collection, and the environment to reach it.
 
@@ -57,6 +58,7 @@ def demo_standin(
         DEMO_COLLECTION_ID,
         grant=[DEMO_CLIENT_ID, DEMO_USERNAME],
         display_name="globusput demo collection",
+        https_port=https_port,
         **COLLECTION_TYPES[collection_type],
     )
     env = {**standin.environment(), "GLOBUS_COLLECTION_ID": DEMO_COLLECTION_ID}
@@ -85,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--env-file",
         type=Path,
-        help="with serve: also write the variables to this file (KEY=VALUE lines)",
+        help="with serve: also write the variables to this file ('export KEY=VALUE' lines: "
+        "`source` it in a shell; `sed 's/^export //'` gives docker --env-file or GITHUB_ENV)",
+    )
+    parser.add_argument(
+        "--https-port", type=int, default=0, help="the demo collection's HTTPS port (any)"
     )
     parser.add_argument(
         "--latency",
@@ -129,7 +135,13 @@ def main(argv: list[str] | None = None) -> int:
             "run needs a command, e.g. run -- globusput README.md /demo/ " + DEMO_COLLECTION_ID
         )
     standin, env = demo_standin(
-        args.dir, args.port, args.bind, args.advertise, args.collection_type, args.person
+        args.dir,
+        args.port,
+        args.bind,
+        args.advertise,
+        args.collection_type,
+        args.person,
+        args.https_port,
     )
     standin.set_distance(args.latency, args.transfer_rate)
     collection = standin.collections[DEMO_COLLECTION_ID]
@@ -148,7 +160,7 @@ def _serve(env: dict[str, str], env_file: Path | None, root: Path) -> None:
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")
     if env_file:
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
     sys.stdout.flush()
     print(f"# collection files are stored in {root}", file=sys.stderr)
     print("# serving; press Ctrl-C to stop", file=sys.stderr, flush=True)

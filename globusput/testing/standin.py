@@ -140,17 +140,18 @@ class StandIn(State):
         grant: list[str] | None = None,
         display_name: str = "stand-in collection",
         root: Path | None = None,
+        https_port: int = 0,
         **options: Any,
     ) -> Collection:
         """Create a collection backed by a folder; ``grant`` lists client ids (or usernames)
-        given write access on /. With ``external_https`` another server (nginx in the
+        given write access on /; its HTTPS server listens on ``https_port`` (0: any). With ``external_https`` another server (nginx in the
         benchmark) serves ``root`` and asks ``/_standin/check/<id>`` about each token."""
         collection_id = collection_id or str(uuid.uuid4())
         root = root or self.workdir / "collections" / collection_id
         root.mkdir(parents=True, exist_ok=True)
         collection = Collection(collection_id, root, display_name, **options)
         if not collection.external_https:
-            collection.server = TLSServer(0, DataHandler, self.context, self.bind)
+            collection.server = TLSServer(https_port, DataHandler, self.context, self.bind)
             collection.public_host = host(self.advertise or "localhost")
             collection.server.standin = self  # type: ignore[attr-defined]
             collection.server.collection = collection  # type: ignore[attr-defined]
