@@ -41,11 +41,12 @@ CATALOGUE = [
         "redirect-resent-with-token",
         "the token goes only to the collection",
         "globusput/channel.py",
-        "        return response, generation\n",
+        "            stream=True,\n        )\n        return response, generation\n",
+        "            stream=True,\n        )\n"
         "        if 300 <= response.status_code < 400 and 'Location' in response.headers:\n"
         "            response = self.session.request(method, response.headers['Location'],"
         " data=data, headers={**(headers or {}), 'Authorization': header},"
-        " timeout=self.timeout, verify=self.verify_tls, stream=stream)\n"
+        " timeout=self.timeout, verify=self.verify_tls, stream=True)\n"
         "        return response, generation\n",
         (
             f"{UNIT}/test_upload.py",
@@ -65,8 +66,10 @@ CATALOGUE = [
         "mask-after-validation",
         "secrets are masked before anything else is printed",
         "globusput/cli.py",
-        "    _mask_credentials(reporter)\n    try:\n        settings = load_settings(values)\n",
-        "    try:\n        settings = load_settings(values)\n        _mask_credentials(reporter)\n",
+        "    _mask_credentials(reporter)\n    try:\n"
+        "        settings = load_settings(values, _misspelled(reporter))\n",
+        "    try:\n        settings = load_settings(values, _misspelled(reporter))\n"
+        "        _mask_credentials(reporter)\n",
         (f"{E2E}/test_guarantees.py::test_the_secret_is_masked_before_anything_else_is_printed",),
     ),
     Mutant(
@@ -190,5 +193,182 @@ CATALOGUE = [
         (
             f"{UNIT}/test_download.py::test_another_file_than_the_manifest_names_is_refused_and_not_kept",
         ),
+    ),
+    # -- the far side is another party's server (what crosses into the runner is bounded) --
+    Mutant(
+        "error-body-read-whole",
+        "an error body costs a few KiB of memory, whatever its size",
+        "globusput/channel.py",
+        "        if len(head) > limit:\n",
+        "        if False:\n",
+        (f"{UNIT}/test_download.py::test_a_huge_error_body_is_not_read",),
+    ),
+    Mutant(
+        "download-past-listed-size",
+        "a download stops the moment it passes the listed size",
+        "globusput/download.py",
+        "if limit is not None and copy.received + len(block) > limit:",
+        "if False:",
+        (f"{UNIT}/test_download.py",),
+    ),
+    Mutant(
+        "compressed-accepted",
+        "data is asked for as stored: never expanded by decompression",
+        "globusput/channel.py",
+        '"Accept-Encoding": "identity"',
+        '"Accept-Encoding": "gzip, deflate"',
+        (f"{UNIT}/test_download.py",),
+    ),
+    Mutant(
+        "listed-name-joined",
+        "a listed name that is not one segment fails alone, never joined",
+        "globusput/plans.py",
+        "                if listed.problem is None:\n",
+        "                if True:\n",
+        (
+            f"{UNIT}/test_plans.py",
+            f"{E2E}/test_far_side.py::test_names_a_listing_plants_fail_alone_and_nothing_lands_outside",
+        ),
+    ),
+    Mutant(
+        "manifest-entry-not-checked",
+        "a manifest entry that is not a file's path fails alone",
+        "globusput/manifest.py",
+        "    if problem is not None or not problems:\n",
+        "    if False:\n",
+        (
+            f"{UNIT}/test_manifest.py",
+            f"{E2E}/test_get.py::test_a_manifest_path_leaving_the_local_folder_fails_alone",
+        ),
+    ),
+    Mutant(
+        "walk-in-circles",
+        "a folder walk ends at a listing that contains itself",
+        "globusput/collection.py",
+        "if entries and (again := repeated(folder, tops, prints)):",
+        "if False and (again := repeated(folder, tops, prints)):",
+        (f"{UNIT}/test_collection.py",),
+    ),
+    Mutant(
+        "ci-file-not-regular",
+        "a FIFO or a device as a CI output is refused before anything is sent",
+        "globusput/report.py",
+        "    if path.exists() and not path.is_file():",
+        "    if False:",
+        (
+            f"{E2E}/test_far_side.py::"
+            "test_ci_output_files_that_are_no_files_are_refused_before_anything_is_sent",
+        ),
+    ),
+    Mutant(
+        "echo-unscrubbed",
+        "a token the server echoes reaches no sink",
+        "globusput/summary.py",
+        "    collection, destination, manifest = where\n    _scrub(reporter, outcomes)\n",
+        "    collection, destination, manifest = where\n",
+        (f"{UNIT}/test_report.py::test_a_token_echoed_by_the_server_reaches_no_sink",),
+    ),
+    Mutant(
+        "no-deadline",
+        "a trickling server cannot hold a run: every request has a whole deadline",
+        "globusput/session.py",
+        "                        limit.expire()\n",
+        "                        pass\n",
+        (
+            f"{UNIT}/test_session.py",
+            f"{E2E}/test_far_side.py::test_a_trickling_server_cannot_hold_a_download",
+        ),
+    ),
+    Mutant(
+        "body-sent-with-connect-timeout",
+        "a server pausing to read a body for less than --timeout does not fail the upload",
+        "globusput/session.py",
+        "            self.timeout = limit.send_timeout\n",
+        "            pass\n",
+        (
+            f"{E2E}/test_faults.py::"
+            "test_a_server_that_stops_reading_for_a_while_does_not_fail_the_upload",
+        ),
+    ),
+    Mutant(
+        "planted-staging-resumed",
+        "a staging folder is resumed only under globusput's own record",
+        "globusput/placement.py",
+        "        if found is None or found.destination != self.final:\n",
+        "        if found is not None and found.destination != self.final:\n",
+        (
+            f"{E2E}/test_distance.py::"
+            "test_whole_folder_refuses_an_existing_destination_and_foreign_staging",
+        ),
+    ),
+    Mutant(
+        "other-selection-resumed",
+        "of two runs of different files, only the first publishes, untouched",
+        "globusput/placement.py",
+        "        if found.selection != self.record.selection:\n",
+        "        if False:\n",
+        (
+            f"{E2E}/test_far_side.py::test_a_staging_folder_of_other_files_is_refused_and_left_alone",
+        ),
+    ),
+    Mutant(
+        "taken-over-publishes",
+        "only the run the staging record names publishes",
+        "globusput/placement.py",
+        "    def publish(self) -> None:\n        taken = self.taken_over()\n",
+        "    def publish(self) -> None:\n        taken = None\n",
+        (f"{E2E}/test_far_side.py::test_of_two_runs_of_the_same_files_one_publishes",),
+    ),
+    Mutant(
+        "resumed-bytes-unchecked",
+        "verify --hash fails on any byte a whole-folder run did not send",
+        "globusput/manifest.py",
+        'if entry.get("status") == "skipped" and entry.get("checked") != SAME_BYTES:',
+        'if entry.get("status") == "skipped":',
+        (f"{E2E}/test_far_side.py::test_bytes_changed_in_a_staging_folder_fail_verify_hash",),
+    ),
+    # -- where Globus's docs are silent -----------------------------------------------------
+    Mutant(
+        "head-probed-per-file",
+        "a server without HEAD costs one probe per run",
+        "globusput/readback.py",
+        "            self.head = False\n",
+        "            pass\n",
+        (f"{E2E}/test_silent_docs.py::test_one_run_probes_head_once",),
+    ),
+    Mutant(
+        "leftover-silent",
+        "a partial file DELETE did not remove is named in the log, summary and manifest",
+        "globusput/upload.py",
+        "            self.leftovers.append(url)\n",
+        "            pass\n",
+        (
+            f"{E2E}/test_silent_docs.py::test_a_partial_file_delete_did_not_remove_is_named_everywhere",
+        ),
+    ),
+    Mutant(
+        "one-refusal-ends-all",
+        "a Transfer refusal disables only what it was about",
+        "globusput/collection.py",
+        "        return (operation, path) not in self.refused\n",
+        "        return not self.refused\n",
+        (f"{E2E}/test_get.py::test_a_folder_transfer_will_not_list_fails_alone",),
+    ),
+    # -- newcomers ----------------------------------------------------------------------------
+    Mutant(
+        "dry-run-typo-uploads",
+        "a misspelled dry run stops the run before anything is sent",
+        "globusput/cli.py",
+        "        if closest in SAFETY:\n",
+        "        if False:\n",
+        (f"{E2E}/test_upload.py::test_a_misspelled_dry_run_stops_before_anything_is_sent",),
+    ),
+    Mutant(
+        "token-store-made-in-ci",
+        "without credentials or a terminal: one line, nothing made in HOME",
+        "globusput/person.py",
+        "            raise ConfigError(NO_TERMINAL)\n        self.app = user_app(settings, reporter)",
+        "            pass\n        self.app = user_app(settings, reporter)",
+        (f"{E2E}/test_login.py::test_no_terminal_in_ci_fails_at_once",),
     ),
 ]

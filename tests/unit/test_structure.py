@@ -120,3 +120,17 @@ def test_modules_and_functions_stay_small(root: str) -> None:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 assert length <= 60, f"{path.relative_to(REPO)}:{node.name}: {length} lines"
+
+
+def test_every_mutant_still_fits_the_code_and_names_real_tests() -> None:
+    """A change the code no longer holds would test nothing: caught here, on every push,
+    rather than by the weekly mutant run."""
+    from tests.mutants.catalogue import CATALOGUE
+
+    for mutant in CATALOGUE:
+        count = (REPO / mutant.file).read_text().count(mutant.old)
+        assert count == 1, f"{mutant.name}: its text occurs {count} times in {mutant.file}"
+        for test in mutant.tests:
+            path, _, name = test.partition("::")
+            source = (REPO / path).read_text()
+            assert not name or f"def {name.split('[')[0]}(" in source, f"{mutant.name}: {test}"
