@@ -248,7 +248,7 @@ CASES = [
     Case(
         "secret and id swapped",
         ["a.txt", "/d/", "{C}"],
-        "GLOBUS_CLIENT_ID: Input should be a valid UUID",
+        "GLOBUS_CLIENT_ID: is not a UUID (a client id looks like 6f1c5c2e-...): check that the id",
         env={"GLOBUS_CLIENT_ID": PLANTED, "GLOBUS_CLIENT_SECRET": UUID},
     ),
     Case(
