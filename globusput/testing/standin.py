@@ -144,8 +144,9 @@ class StandIn(State):
         **options: Any,
     ) -> Collection:
         """Create a collection backed by a folder; ``grant`` lists client ids (or usernames)
-        given write access on /; its HTTPS server listens on ``https_port`` (0: any). With ``external_https`` another server (nginx in the
-        benchmark) serves ``root`` and asks ``/_standin/check/<id>`` about each token."""
+        given write access on /; its HTTPS server listens on ``https_port`` (0: any). With
+        ``external_https`` another server (nginx in the benchmark) serves ``root`` and asks
+        ``/_standin/check/<id>`` about each token."""
         collection_id = collection_id or str(uuid.uuid4())
         root = root or self.workdir / "collections" / collection_id
         root.mkdir(parents=True, exist_ok=True)
