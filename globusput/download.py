@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 
@@ -27,6 +26,7 @@ from globusput.errors import (
     Retryable,
     Unauthorized,
 )
+from globusput.landing import keeps, local_file, make_folders
 from globusput.outcomes import Outcome
 from globusput.paths import hidden_sibling
 from globusput.plans import PlannedDownload
@@ -40,24 +40,35 @@ Fetched = Outcome[PlannedDownload]
 
 
 class Downloader(Channel):
-    """Fetches one planned file at a time; safe to call from many threads at once."""
+    """Fetches one planned file at a time; safe to call from many threads at once. What is
+    at a file's local place already is :mod:`globusput.landing`'s to judge."""
+
+    def __init__(self, *, overwrite: str = "always", **channel: Any) -> None:
+        super().__init__(**channel)
+        self.overwrite = overwrite
 
     def fetch(self, item: PlannedDownload, keep: bool = True) -> Fetched:
         """Download ``item`` to its local path; with ``keep`` False only hash what the server
         holds (``verify --hash``), writing nothing."""
         try:
+            there = local_file(item) if keep else None
+            kept = keeps(item, there, self.overwrite) if there is not None else None
+            if kept is not None:
+                self.progress.done(item)
+                return kept
             if keep:
                 sha256, size = self._to_file(item)
             else:
                 sha256, size = self._get(item, None)
             outcome = Fetched(item, "fetched" if keep else "checked", sha256, size=size)
+            outcome.replaced = there is not None
         except (Permanent, GlobusputError, Cancelled, OSError) as exc:
             outcome = failure(item, exc, f"cannot write {item.local}")
         self.progress.done(item)
         return outcome
 
     def _to_file(self, item: PlannedDownload) -> tuple[str, int]:
-        _make_folders(item)
+        make_folders(item)
         if item.local.is_dir():
             raise Permanent(f"{item.local} is a folder: remove it or fetch into another folder")
         temp = item.local.with_name(
@@ -233,23 +244,3 @@ def _full_size(response: requests.Response) -> int | None:
         return int(total) if total.isdigit() else None
     length = response.headers.get("Content-Length", "")
     return int(length) if length.isdigit() else None
-
-
-def _make_folders(item: PlannedDownload) -> None:
-    """The local folders of ``item``, one level at a time below its root, none made through
-    a symbolic link that leads outside the root (a workspace can hold links: a checked-out
-    repository's, say); what exists is checked before anything below it is made."""
-    item.root.mkdir(parents=True, exist_ok=True)
-    root = Path(os.path.realpath(item.root))
-    folder = item.root
-    for part in item.local.parent.relative_to(item.root).parts:
-        folder = folder / part
-        if not Path(os.path.realpath(folder)).is_relative_to(root):
-            raise Permanent(
-                f"{folder} leads outside {item.root} through a symbolic link: fetch into a "
-                "folder without links"
-            )
-        if not folder.exists():
-            folder.mkdir(exist_ok=True)  # another worker may be making it too
-        elif not folder.is_dir():
-            raise Permanent(f"{folder} is a file: remove it or fetch into another folder")

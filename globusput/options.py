@@ -209,6 +209,15 @@ def build_get_parser() -> argparse.ArgumentParser:
             "from_manifest",
         ),
     )
+    _add(
+        parser,
+        "--overwrite",
+        "overwrite",
+        "a local file that is the same (size and listed time, or the manifest's SHA-256) is "
+        "always kept; one that differs is replaced and said (always, the default), kept "
+        "(never), or replaced only when older than the collection's copy (changed)",
+        choices=["always", "never", "changed"],
+    )
     _add_all(parser, SHARED_OPTIONS)
     return parser
 

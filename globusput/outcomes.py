@@ -35,6 +35,7 @@ class Outcome(Generic[Item]):
     size: int = 0  #: bytes that arrived (downloads)
     mismatch: bool = False  #: the copy's SHA-256 is not the recorded one (downloads)
     checked: str | None = None  #: how a skipped file was found to be there (plans.KEPT_BY)
+    replaced: bool = False  #: a get replaced a local file that differed
 
 
 def settle(plan: Sequence[Item], results: dict[int, Outcome[Item]]) -> list[Outcome[Item]]:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from globusput.inert import markdown_text, markdown_url, shown
-from globusput.manifest import Verdict, get_manifest, upload_manifest, write_json
+from globusput.manifest import get_manifest, upload_manifest, write_json
 from globusput.outcomes import Outcome
 from globusput.plans import PlannedDownload, PlannedUpload
-from globusput.report import OUTPUT_LIMIT, Reporter, cut_table, human_size, manifest_named
+from globusput.report import Reporter, cut_table, human_size, manifest_named
 
 MARK = {
     "failed": "❌ failed",
@@ -35,7 +35,13 @@ def show(reporter: Reporter, outcome: Outcome[Any], dry_run: bool = False) -> No
         reporter.error(f"{name}: {shown(outcome.error or '')}", file=local)
     elif isinstance(item, PlannedDownload):
         size = human_size(outcome.size)
-        reporter.info(f"fetched {shown(item.path)} -> {shown(str(item.local))} ({size})")
+        local = shown(str(item.local))
+        if outcome.status == "skipped":
+            why = "kept: --overwrite never" if outcome.checked == "exists" else "the same"
+            reporter.info(f"skipped {shown(item.path)}: {local} is already here ({why})")
+        else:
+            note = "; replaced a different local file" if outcome.replaced else ""
+            reporter.info(f"fetched {shown(item.path)} -> {local} ({size}{note})")
     else:
         # a name is data: a newline in it must not start a line of its own
         source, url = shown(item.source.path), shown(item.url)
@@ -49,7 +55,7 @@ def show(reporter: Reporter, outcome: Outcome[Any], dry_run: bool = False) -> No
             reporter.info(f"would upload {source} -> {url} ({size})")
 
 
-def _scrub(reporter: Reporter, outcomes: Sequence[Outcome[Any]]) -> None:
+def scrub(reporter: Reporter, outcomes: Sequence[Outcome[Any]]) -> None:
     """Errors carry the server's words, which can echo a token: scrubbed once, before any
     sink (log, manifest, outputs, summary) and before any escaping could hide one."""
     for outcome in outcomes:
@@ -81,7 +87,7 @@ def finish_upload(
     is then recorded as failed with that reason, but not counted aloud). ``leftovers``:
     partial files DELETE did not remove, named everywhere a reader of the run looks."""
     collection, destination, manifest = where
-    _scrub(reporter, outcomes)
+    scrub(reporter, outcomes)
     warnings = [
         f"could not remove {shown(url)}, a partial or temporary file a failed attempt left: "
         "delete it in the Globus web app"
@@ -156,11 +162,17 @@ def finish_get(
     collection: str,
     manifest: Path | None,
 ) -> None:
-    _scrub(reporter, outcomes)
+    scrub(reporter, outcomes)
     done = [o for o in outcomes if o.status != "failed"]
     failed = len(outcomes) - len(done)
-    size = human_size(sum(o.size for o in done))
-    reporter.tally(f"{len(done)} fetched ({size}), {failed} failed in {seconds:.1f}s", bool(failed))
+    fetched = [o for o in done if o.status == "fetched"]
+    size = human_size(sum(o.size for o in fetched))
+    kept = len(done) - len(fetched)
+    skipped = f", {kept} skipped (already here)" if kept else ""
+    reporter.tally(
+        f"{len(fetched)} fetched ({size}){skipped}, {failed} failed in {seconds:.1f}s",
+        bool(failed),
+    )
     written = _write_manifest(reporter, manifest, get_manifest(collection, outcomes))
     outputs = {
         "fetched": reporter.list_output(
@@ -179,119 +191,5 @@ def finish_get(
         f"| {MARK[o.status]} | {markdown_text(o.item.path)} | {human_size(o.size)} | "
         f"{markdown_text((o.error or '') if o.status == 'failed' else str(o.item.local))} |\n"
         for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.path))
-    ]
-    reporter.finish_ci(outputs, cut_table(head, rows))
-
-
-# -- verify ---------------------------------------------------------------------------------
-
-
-def finish_verify(
-    reporter: Reporter,
-    verdict: Verdict,
-    checked: Sequence[Outcome[PlannedDownload]],
-    hashed: bool,
-    collection: str,
-) -> None:
-    """A line per file that is not as recorded, the count, CI outputs and summary. A file
-    whose hash could not be taken (network, permission) is said as such, not as different."""
-    _scrub(reporter, checked)
-    failed = [o for o in checked if o.status == "failed"]
-    verdict_lines(reporter, verdict, failed)
-    same = len(verdict.present) - len(failed)
-    what = "same size and SHA-256" if hashed else "same size"
-    line = (
-        f"{same} of {same + len(failed) + len(verdict.missing) + len(verdict.different)} "
-        f"files as recorded ({what}); {len(verdict.missing)} missing, "
-        f"{len(verdict.different) + len(failed)} different, {len(verdict.extra)} extra"
-        + (f", {len(verdict.unusable)} unusable manifest entries" if verdict.unusable else "")
-    )
-    reporter.tally(line, not verdict.complete or bool(failed))
-    publish_verify(reporter, verdict, [o for o in failed if o.mismatch], collection)
-
-
-#: Lines per kind of problem verify prints (a collection can hold a million extra files).
-VERDICT_LINES = 1000
-
-
-def verdict_lines(
-    reporter: Reporter, verdict: Verdict, changed: Sequence[Outcome[PlannedDownload]]
-) -> None:
-    """One line per file that is not as recorded, up to :data:`VERDICT_LINES` of a kind."""
-    kinds = [
-        ("missing", [f"missing {shown(w.path)}" for w in verdict.missing[: VERDICT_LINES + 1]]),
-        (
-            "different",
-            [
-                f"different {shown(w.path)}: {size} bytes on the collection, "
-                f"{w.size} in the manifest"
-                for w, size in verdict.different[: VERDICT_LINES + 1]
-            ]
-            + [
-                f"{'different' if o.mismatch else 'could not check'} {shown(o.item.path)}: "
-                f"{shown(o.error or '')}"
-                for o in changed[: VERDICT_LINES + 1]
-            ],
-        ),
-        (
-            "extra",
-            [
-                f"extra {shown(p)}: on the collection, not in the manifest"
-                for p in verdict.extra[: VERDICT_LINES + 1]
-            ],
-        ),
-        (
-            "unusable",
-            [
-                f"unusable manifest {what}: {shown(why)}"
-                for what, why in verdict.unusable[: VERDICT_LINES + 1]
-            ],
-        ),
-    ]
-    counts = {
-        "missing": len(verdict.missing),
-        "different": len(verdict.different) + len(changed),
-        "extra": len(verdict.extra),
-        "unusable": len(verdict.unusable),
-    }
-    for kind, lines in kinds:
-        for line in lines[:VERDICT_LINES]:
-            reporter.error(line)
-        if counts[kind] > VERDICT_LINES:
-            reporter.warn(
-                f"{counts[kind] - VERDICT_LINES} more {kind} files are not listed here; the "
-                f"'{kind}' output and the job summary name more"
-            )
-
-
-def publish_verify(
-    reporter: Reporter,
-    verdict: Verdict,
-    changed: Sequence[Outcome[PlannedDownload]],
-    collection: str,
-) -> None:
-    different = [w.path for w, _ in verdict.different] + [o.item.path for o in changed]
-    lists = {
-        "missing": [w.path for w in verdict.missing],
-        "different": different,
-        "extra": verdict.extra,
-    }
-    # the three share GitHub's 1 MB for a job's outputs
-    outputs = {
-        name: reporter.list_output(name, paths, "paths", "the log", OUTPUT_LIMIT // len(lists))
-        for name, paths in lists.items()
-    }
-    outputs["count"] = str(len(verdict.present) - len(changed))
-    ok = verdict.complete and not changed
-    head = (
-        f"### globusput verify: {'complete' if ok else 'NOT as recorded'}\n\n"
-        f"Collection `{collection}`: {outputs['count']} as recorded, "
-        f"{len(verdict.missing)} missing, {len(different)} different, "
-        f"{len(verdict.extra)} extra\n\n| problem | file |\n|---|---|\n"
-    )
-    rows = [
-        *(f"| ❌ missing | {markdown_text(w.path)} |\n" for w in verdict.missing),
-        *(f"| ❌ different | {markdown_text(p)} |\n" for p in different),
-        *(f"| ⚠️ extra | {markdown_text(p)} |\n" for p in verdict.extra),
     ]
     reporter.finish_ci(outputs, cut_table(head, rows))

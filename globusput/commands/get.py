@@ -55,7 +55,8 @@ def run(settings: Settings, reporter: Reporter) -> None:
         for outcome in refused:
             show(reporter, outcome)
         sizes = (sum(item.size or 0 for item in plan), len(plan))
-        downloader = Downloader(**channel_options(settings, reporter, collection, data, tls, sizes))
+        options = channel_options(settings, reporter, collection, data, tls, sizes)
+        downloader = Downloader(overwrite=settings.overwrite, **options)
         fetched, signum = download_all(plan, downloader, settings.concurrency, reporter, True)
     outcomes = refused + fetched
     seconds = time.monotonic() - started

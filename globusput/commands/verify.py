@@ -15,7 +15,7 @@ from globusput.outcomes import Outcome, failed
 from globusput.plans import PlannedDownload, plan_downloads
 from globusput.report import Reporter
 from globusput.settings import Settings
-from globusput.summary import finish_verify
+from globusput.verdicts import finish_verify
 
 
 def run(settings: Settings, reporter: Reporter) -> None:

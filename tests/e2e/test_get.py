@@ -358,3 +358,29 @@ def test_a_folder_named_without_its_slash_is_said_to_be_one(run: Runner) -> None
     assert result.returncode == 2, result.output
     assert "'/builds/v1.2' (a folder: end it with '/' to fetch it)" in result.stderr
     assert run.standin.count("data.") == 0
+
+
+def test_a_rerun_fetches_only_what_changed_and_says_what_it_replaced(run: Runner) -> None:
+    """As rsync's quick check: a copy globusput made (size and listed time) stays; a local
+    file that differs is replaced, and its line says so; --overwrite never keeps it."""
+    publish(run, FILES)
+    assert run("get", "/rel/", "back", run.collection_id).returncode == 0
+    gets = run.standin.counts["data.GET"]
+    result = run("get", "/rel/", "back", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.standin.counts["data.GET"] == gets  # nothing fetched again
+    assert "0 fetched (0 bytes), 3 skipped (already here)" in result.output
+    edited = run.workspace / "back/rel/docs/x/y.txt"
+    edited.write_bytes(b"Y")  # same size, edited by the user
+    result = run("get", "--overwrite", "never", "/rel/", "back", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert edited.read_bytes() == b"Y" and "is already here (kept: --overwrite never)" in (
+        result.stdout
+    )
+    result = run("get", "/rel/", "back", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert edited.read_bytes() == b"y"
+    assert "back/rel/docs/x/y.txt (1 bytes; replaced a different local file)" in result.stdout
+    assert run.standin.counts["data.GET"] == gets + 1
+    result = run("get", "--from-manifest", "m.json", "back")  # the SHA-256 decides
+    assert result.returncode == 0 and "3 skipped (already here)" in result.output

@@ -264,7 +264,7 @@ CATALOGUE = [
         "echo-unscrubbed",
         "a token the server echoes reaches no sink",
         "globusput/summary.py",
-        "    collection, destination, manifest = where\n    _scrub(reporter, outcomes)\n",
+        "    collection, destination, manifest = where\n    scrub(reporter, outcomes)\n",
         "    collection, destination, manifest = where\n",
         (f"{UNIT}/test_report.py::test_a_token_echoed_by_the_server_reaches_no_sink",),
     ),

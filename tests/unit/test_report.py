@@ -54,7 +54,7 @@ def test_the_url_output_is_cut_below_githubs_limit_counted_in_utf16() -> None:
 def test_verifys_three_lists_together_stay_below_githubs_output_limit(tmp_path: Path) -> None:
     """missing, different and extra share one job's 1 MB: each may take a third."""
     from globusput.manifest import Verdict, Wanted
-    from globusput.summary import publish_verify
+    from globusput.verdicts import publish_verify
 
     from ..github_files import read_outputs
 
@@ -94,7 +94,7 @@ def test_a_million_extra_files_make_a_bounded_log() -> None:
     """Each problem a line up to a limit per kind, then one line with the count; at most 51
     annotations (GitHub shows 50 a job)."""
     from globusput.manifest import Verdict
-    from globusput.summary import verdict_lines
+    from globusput.verdicts import verdict_lines
 
     out, err = io.StringIO(), io.StringIO()
     reporter = Reporter(out=out, err=err, ci=detect(out, {"GITHUB_ACTIONS": "true"}))
