@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import posixpath
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from globusput.errors import (
     DestinationError,
@@ -85,6 +85,37 @@ class Folders:
                 f"destination {text!r} is an existing folder on the collection: to upload into "
                 f"it use {text + '/'!r}, or name the file, e.g. {text + '/' + 'NAME'!r}"
             )
+
+    def problems(self, listed: Mapping[str, object | None]) -> dict[str, str]:
+        """What a run would find wrong with the folders ``listed`` (None: not there), read
+        only, for a dry run: a missing folder with ``--no-mkdir``, or one that would be made
+        below a file. One ``stat`` per missing level, up to the first that exists."""
+        found: dict[str, str] = {}
+        stats: dict[str, dict[str, Any] | None] = {}
+
+        def stat(path: str) -> dict[str, Any] | None:
+            if path not in stats:
+                stats[path] = self.collection.stat(path)
+            return stats[path]
+
+        for folder, entries in sorted(listed.items()):
+            if entries is not None or not self.collection.allowed("ls", folder):
+                continue
+            if not self.make_folders:
+                found[folder] = (
+                    f"the folder {folder}/ is missing, and --no-mkdir is set: create it first, "
+                    "or leave folder creation on"
+                )
+                continue
+            above = posixpath.dirname(folder)
+            while above != "/" and (entry := stat(above)) is None:
+                above = posixpath.dirname(above)
+            if above != "/" and entry is not None and entry.get("type") != "dir":
+                found[folder] = (
+                    f"cannot create {folder}/: {above} on the collection is a file, not a "
+                    "folder; choose another destination, or remove that file"
+                )
+        return found
 
     # -- making --------------------------------------------------------------------------
     def make(self, folder: str) -> FolderState:

@@ -128,11 +128,7 @@ class StagedFolder:
     ) -> Listings | None:
         """Refuse an existing destination, claim the staging folder; on a resume, return the
         staged files that count as sent (by folder)."""
-        if self.collection.stat(self.final) is not None:
-            raise DestinationError(
-                f"{self.final} already exists on the collection: whole-folder upload publishes "
-                "a new folder; choose a new destination (e.g. a version or build number)"
-            )
+        self.refuse_existing()
         base_url = sent[0].base_url
         self.store = store = RecordStore(channel, base_url, self.final)
         hashes = [sha256_of(item.source.path) for item in sent]
@@ -154,6 +150,14 @@ class StagedFolder:
         store.write(self.record)  # taken over: the earlier run may not publish now
         debug(f"resuming {self.staging} (left by run {found.run}): {len(kept)} folders")
         return kept
+
+    def refuse_existing(self) -> None:
+        """Whole-folder upload publishes a new folder (checked by a dry run too)."""
+        if self.collection.stat(self.final) is not None:
+            raise DestinationError(
+                f"{self.final} already exists on the collection: whole-folder upload publishes "
+                "a new folder; choose a new destination (e.g. a version or build number)"
+            )
 
     def _check_claim(self, found: Record | None, record: str) -> None:
         assert self.record is not None

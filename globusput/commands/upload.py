@@ -98,7 +98,7 @@ def _upload_to(
     folders = Folders(collection, settings.mkdir)
     folders.refuse_folder_as_file(destination)
     if settings.dry_run:
-        _dry_run(settings, reporter, collection, plan)
+        _dry_run(settings, reporter, folders, plan, destination)
         return
     started = time.monotonic()
     staged = StagedFolder(folders, destination) if settings.whole_folder else None
@@ -154,18 +154,30 @@ def _left_behind(
 
 
 def _dry_run(
-    settings: Settings, reporter: Reporter, collection: Collection, plan: list[PlannedUpload]
+    settings: Settings,
+    reporter: Reporter,
+    folders: Folders,
+    plan: list[PlannedUpload],
+    destination: Destination,
 ) -> None:
-    """What would be sent, and what kept: one listing per folder tells the latter."""
-    there = {}
-    if settings.overwrite != "always":
-        there = collection.listings({item.folder for item in plan})
+    """Every check a real run makes before its first byte, read-only: what would be sent,
+    what kept (one listing per folder), and what would fail (a whole-folder destination that
+    exists, a folder missing with --no-mkdir, a folder below a file); then exit as the run
+    would."""
+    if settings.whole_folder:
+        StagedFolder(folders, destination).refuse_existing()
+    there = folders.collection.listings({item.folder for item in plan})
+    problems = folders.problems(there)
     outcomes = []
     for item in plan:
-        kept = keep_stored(settings.overwrite, item.source, stored_entry(there, item))
-        outcomes.append(Outcome(item, "skipped" if kept else "planned"))
+        if item.folder in problems:
+            outcomes.append(Outcome(item, "failed", error=problems[item.folder]))
+        else:
+            kept = keep_stored(settings.overwrite, item.source, stored_entry(there, item))
+            outcomes.append(Outcome(item, "skipped" if kept else "planned"))
         show(reporter, outcomes[-1], dry_run=True)
     _report(settings, reporter, outcomes, 0.0)
+    raise_if_failed(outcomes, UploadFailed)
 
 
 def _local_plan(settings: Settings, reporter: Reporter, plan: list[PlannedUpload]) -> None:

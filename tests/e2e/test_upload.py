@@ -206,6 +206,31 @@ def test_dry_run_sends_no_data(run: Runner) -> None:
     assert plan["files"][0]["status"] == "planned"
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--whole-folder", "d/a.txt", "/rel/"], 2, "/rel/ already exists on the collection"),
+        (["d/a.txt", "/f.txt/sub/"], 1, "cannot create /f.txt/sub/: /f.txt on the collection is a"),
+        (["--no-mkdir", "d/a.txt", "/new/"], 1, "the folder /new/ is missing, and --no-mkdir"),
+    ],
+    ids=["whole-folder-exists", "file-in-the-way", "no-mkdir-missing"],
+)
+def test_a_dry_run_fails_where_the_run_would(
+    run: Runner, args: list[str], code: int, words: str
+) -> None:
+    """Every check a run makes before its first byte, read-only: a rehearsal that passes
+    is a run that gets going."""
+    run.write("d/a.txt", "a")
+    run.remote_folder("/rel")
+    run.collection.fs_path("/f.txt").write_bytes(b"x")
+    result = run("--dry-run", *args, run.collection_id)
+    assert result.returncode == code, result.output
+    assert words in result.stderr
+    assert run.standin.count("data.") == 0
+    assert run.standin.counts["transfer.mkdir"] == run.standin.counts["transfer.rename"] == 0
+    assert run.tree() == {"/f.txt": b"x"}
+
+
 def test_a_misspelled_dry_run_stops_before_anything_is_sent(run: Runner) -> None:
     """GLOBUSPUT_DRYRUN=true used to upload for real; other typos are warned about."""
     run.write("d/a.txt", "a")
