@@ -27,6 +27,7 @@ from globusput.errors import (
     login_again,
     session_error,
 )
+from globusput.refusals import REFUSED, WITHOUT, consent_scopes, service_error
 from globusput.remote import (
     ENDPOINT,
     CollectionInfo,
@@ -46,16 +47,6 @@ WALK_DEPTH = 64
 WALK_ENTRIES = 1_000_000
 #: Transfer calls a run makes at once on helper threads; the pacer keeps them within the rate.
 TRANSFER_THREADS = 8
-
-
-#: What a refused operation was, and what the run does without it.
-REFUSED = {"ls": "to list", "stat": "to look up", "mkdir": "to create", "rename": "renames in"}
-WITHOUT = {
-    "ls": "files there are checked by HEAD, and none already there are kept by --overwrite",
-    "stat": "an existing folder at a file destination there is not detected",
-    "mkdir": "a missing folder there is not created",
-    "rename": "files there go in place, without a temporary name",
-}
 
 
 class Collection:
@@ -256,12 +247,12 @@ class Collection:
             try:
                 return call()
             except globus_sdk.TransferAPIError as exc:
-                consent = exc.info.consent_required
-                if consent:
+                scopes = consent_scopes(exc)
+                if scopes is not None:
                     if attempt == 0 and self._consent is not None:
-                        self._get_consent(consent.required_scopes)
+                        self._get_consent(scopes)
                         continue
-                    raise consent_error(self.id, consent.required_scopes, self.identity) from None
+                    raise consent_error(self.id, scopes, self.identity) from None
                 if exc.info.authorization_parameters:
                     params = exc.info.authorization_parameters
                     raise session_error(params, self.id, self.identity) from None
@@ -282,13 +273,4 @@ class Collection:
             self._consented.update(scopes)
 
     def _service_error(self, exc: globus_sdk.TransferAPIError, what: str) -> GlobusputError:
-        if exc.http_status in (401, 403):
-            return AuthError(
-                f"Globus Transfer refused to {what} on collection {self.id} for {self.identity} "
-                f"({exc.http_status} {exc.code}): grant that identity access to the collection"
-            )
-        said = " ".join(str(exc.message).split())[:300]  # one line, however Transfer wrote it
-        return ServiceError(
-            f"Globus Transfer failed to {what} on collection {self.id}: {exc.http_status} "
-            f"{exc.code}: {said}"
-        )
+        return service_error(exc, what, self.id, self.identity)

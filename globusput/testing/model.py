@@ -105,6 +105,9 @@ class Collection:
     #: Transfer wants consent given after this moment (POSIX seconds), as when a collection's
     #: requirements changed: older consents and client tokens get ``ConsentRequired``
     consent_since: float | None = None
+    #: where a ConsentRequired answer names the scopes: "both" (observed), "top" or
+    #: "parameters" (``authorization_parameters.required_scopes`` alone)
+    consent_scopes_at: str = "both"
     #: a collection that lies in its listings (misconfigured or compromised): entries added
     #: to a folder's listing by folder path, sizes claimed by file path, and a folder that
     #: contains itself (every listing holds ``loop/``, which is the folder again)

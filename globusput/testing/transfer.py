@@ -95,17 +95,16 @@ class TransferRoutes(Handler):
             self._session_required(collection, path)
             return True
         if not self.standin.may_access_data(token, collection):
-            required = self.standin.required_consent(collection)
-            self.send_json(
-                403,
-                {
-                    "code": "ConsentRequired",
-                    "message": "Missing required data_access consent",
-                    "request_id": secrets.token_hex(5),
-                    "resource": path,
-                    "required_scopes": [required],
-                },
-            )
+            required = [self.standin.required_consent(collection)]
+            # the scopes at the top and in authorization_parameters, as observed (globus-cli
+            # tests/functional/exception_handling/test_session_hooks.py); each alone by switch
+            answer: dict[str, Any] = {"code": "ConsentRequired", "resource": path}
+            answer |= {"message": "Missing required data_access consent", "request_id": "a1b2c"}
+            if collection.consent_scopes_at != "parameters":
+                answer["required_scopes"] = required
+            if collection.consent_scopes_at != "top":
+                answer["authorization_parameters"] = {"required_scopes": required}
+            self.send_json(403, answer)
             return True
         if token.username in collection.transfer_denied:
             self._error(

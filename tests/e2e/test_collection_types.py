@@ -55,8 +55,14 @@ def test_each_collection_type_gets_exactly_its_scopes(run: Runner, kind: str) ->
         assert len(asked) == 1  # asking for data_access there would fail
 
 
-def test_consent_asked_for_again_by_transfer_is_given_and_the_run_goes_on(run: Runner) -> None:
+@pytest.mark.parametrize("where", ["both", "top", "parameters"])
+def test_consent_asked_for_again_by_transfer_is_given_and_the_run_goes_on(
+    run: Runner, where: str
+) -> None:
+    """Observed answers name the scopes at the top and in authorization_parameters; either
+    alone is understood too (never taken for a session policy)."""
     make(run, entity_type=MAPPED)
+    run.collection.consent_scopes_at = where
     for n in range(3):
         run.write(f"c/{n}.txt", str(n))
     run.standin.add_fault("consent", route="transfer.mkdir")
