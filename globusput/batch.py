@@ -147,6 +147,8 @@ class Uploads:
         for index in upload_order(self.plan):
             item = self.plan[index]
             stored = stored_entry(listings, item)
+            if self._unlisted(listings, item):  # refused, or over the listing limit
+                stored = self.uploader.readback.entry(item)
             try:
                 if not keep_stored(self.overwrite, item.source, stored):
                     todo.append(index)
@@ -158,6 +160,14 @@ class Uploads:
             self.reporter.progress.done(item)
             kept.append((index, outcome))
         return todo
+
+    def _unlisted(self, listings: Listings | None, item: PlannedUpload) -> bool:
+        """Whether ``item``'s folder needed a listing that Transfer would not give."""
+        return (
+            self.overwrite in ("never", "changed")
+            and (listings or {}).get(item.folder) is None
+            and not self.collection.allowed("ls", item.folder)
+        )
 
     def _plan_checks(self, todo: list[int]) -> None:
         """Busy folders are checked by one listing once their last file is done."""

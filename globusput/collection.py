@@ -27,7 +27,7 @@ from globusput.errors import (
     login_again,
     session_error,
 )
-from globusput.refusals import REFUSED, WITHOUT, consent_scopes, service_error
+from globusput.refusals import REFUSED, RENAMES_COPY, WITHOUT, consent_scopes, service_error
 from globusput.remote import (
     ENDPOINT,
     CollectionInfo,
@@ -72,6 +72,10 @@ class Collection:
         #: (operation, path) Transfer refused: that alone is off for the rest of the run (a
         #: guest collection's access is per path; one refusal is no verdict on the others)
         self.refused: set[tuple[str, str]] = set()
+        #: folders Transfer will not list, being over its listing limit (also in ``refused``)
+        self.oversized: set[str] = set()
+        #: False once a listing says renames on this storage copy (``rename_supported``)
+        self.renames_atomic = True
         self._warned: set[str] = set()
 
     def allowed(self, operation: str, path: str) -> bool:
@@ -135,6 +139,9 @@ class Collection:
             page = self._look(partial(ls, offset=offset, limit=LIST_PAGE), "ls", folder)
             if page is None:
                 return None
+            if page.get("rename_supported") is False and self.renames_atomic:
+                self.renames_atomic = False
+                self._warn(RENAMES_COPY)
             data = page.get("DATA") or []
             for entry in data:
                 entries[str(entry.get("name"))] = RemoteEntry.from_listing(entry)
@@ -197,8 +204,15 @@ class Collection:
             what = f"list {path}" if operation == "ls" else f"{operation} {path}"
             raise self._service_error(exc, what) from None
 
-    def unlisted(self, why: str, folder: str) -> AuthError:
-        """Transfer refused to list ``folder``: ``why`` that matters."""
+    def unlisted(self, why: str, folder: str) -> GlobusputError:
+        """Transfer refused to list ``folder`` (or it is over the listing limit): ``why``
+        that matters."""
+        if folder in self.oversized:
+            return ServiceError(
+                f"Globus Transfer will not list {folder}/ on collection {self.id}: it holds "
+                f"more entries than Transfer's listing limit; {why}: name its files, or "
+                "keep releases in smaller folders"
+            )
         return AuthError(
             f"Globus Transfer refused to list {folder}/ on collection {self.id} for "
             f"{self.identity}; {why}, or grant the identity access there"
@@ -213,15 +227,18 @@ class Collection:
             raise self._service_error(exc, f"rename {old} to {new}") from None
 
     def _refused(self, exc: globus_sdk.TransferAPIError, operation: str, path: str) -> bool:
-        """Permission denied for ``operation`` on ``path``: that alone is off from now on
-        (said once per kind of operation), and the run carries on over HTTPS."""
-        if exc.http_status != 403 and "PermissionDenied" not in str(exc.code):
+        """Permission denied for ``operation`` on ``path``, or a folder too large to list:
+        that alone is off from now on (said once per kind), and the run carries on."""
+        if operation == "ls" and "SizeLimit" in str(exc.code):
+            self.oversized.add(path)
+            operation = "oversized"
+        elif exc.http_status != 403 and "PermissionDenied" not in str(exc.code):
             return False
-        self.refused.add((operation, path))
+        self.refused.add(("ls" if operation == "oversized" else operation, path))
         if operation not in self._warned:
             self._warned.add(operation)
             self._warn(
-                f"Globus Transfer refused {REFUSED[operation]} {path} on collection {self.id} "
+                f"Globus Transfer {REFUSED[operation].format(path)} on collection {self.id} "
                 f"for {self.identity} ({exc.code}); continuing over HTTPS there: "
                 f"{WITHOUT[operation]}"
             )

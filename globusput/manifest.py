@@ -15,7 +15,7 @@ import posixpath
 import re
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +25,11 @@ from globusput.errors import ConfigError
 from globusput.outcomes import Outcome
 from globusput.paths import child, segment_problem
 from globusput.plans import KEPT_BY
+from globusput.remote import RemoteEntry
 
 if TYPE_CHECKING:
     from globusput.collection import Collection
     from globusput.plans import PlannedDownload, PlannedUpload
-    from globusput.remote import RemoteEntry
 
 
 #: Manifest statuses of files that should be on the collection afterwards.
@@ -65,10 +65,14 @@ class Verdict:
     different: list[tuple[Wanted, int]] = field(default_factory=list)  #: with the size found
     extra: list[str] = field(default_factory=list)
     unusable: list[tuple[str, str]] = field(default_factory=list)  #: manifest entries, why
+    #: folders Transfer will not list (over its limit): their files were looked up one by
+    #: one, but what else they hold could not be told
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not (self.missing or self.different or self.extra or self.unusable)
+        problems = (self.missing, self.different, self.extra, self.unusable, self.unchecked)
+        return not any(problems)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -241,6 +245,20 @@ def listings_of(
     check_manifest_host(manifest, base_url, collection.id)
     folders = sorted({posixpath.dirname(w.path) for w in manifest.files})
     return collection.walk(folders) if below else collection.listings(folders)
+
+
+def looked_up(
+    manifest: Manifest, collection: Collection, folders: Iterable[str]
+) -> dict[str, dict[str, RemoteEntry] | None]:
+    """For folders Transfer will not list (over its limit), a listing of the manifest's own
+    files there, one Transfer stat each."""
+    found: dict[str, dict[str, RemoteEntry] | None] = {folder: {} for folder in folders}
+    for wanted in manifest.files:
+        folder, name = posixpath.split(wanted.path)
+        entries = found.get(folder)
+        if entries is not None and (stat := collection.stat(wanted.path)) is not None:
+            entries[name] = RemoteEntry.from_listing({**stat, "name": name})
+    return found
 
 
 def compare(wanted: list[Wanted], listings: Mapping[str, dict[str, RemoteEntry] | None]) -> Verdict:

@@ -59,6 +59,7 @@ class Placement:
             self.rename_from is not None
             and item.source.size >= self.rename_from
             and self.collection.allowed("rename", item.folder)
+            and self.collection.renames_atomic
         )
 
     @staticmethod
@@ -129,6 +130,13 @@ class StagedFolder:
         """Refuse an existing destination, claim the staging folder; on a resume, return the
         staged files that count as sent (by folder)."""
         self.refuse_existing()
+        self.collection.listing(posixpath.dirname(self.final.rstrip("/")))  # how renames go
+        if not self.collection.renames_atomic:
+            raise CollectionError(
+                "whole-folder upload needs a rename that moves the folder at once, and this "
+                "collection's storage copies on rename (rename_supported: false): drop "
+                "--whole-folder"
+            )
         base_url = sent[0].base_url
         self.store = store = RecordStore(channel, base_url, self.final)
         hashes = [sha256_of(item.source.path) for item in sent]

@@ -17,6 +17,7 @@ import requests
 
 from globusput.channel import describe
 from globusput.errors import GlobusputError, Retryable
+from globusput.remote import RemoteEntry
 
 if TYPE_CHECKING:
     from globusput.channel import Channel
@@ -45,7 +46,9 @@ class ReadBack:
         """Raise :class:`Retryable` unless the server holds ``url`` at the local size (when
         nothing can tell the size, the run says so once, and its files stand unchecked)."""
         size = self.stored(item, url)[0]
-        if size is None and not self.head and not self.collection.allowed("ls", item.folder):
+        path = unquote(url[len(item.base_url.rstrip("/")) :])
+        blind = not self.collection.allowed("ls", item.folder)
+        if size is None and not self.head and blind and not self.collection.allowed("stat", path):
             self.unchecked.add(item.folder)
             return
         if size is None:
@@ -60,6 +63,15 @@ class ReadBack:
         except Retryable as exc:
             return str(exc)
         return None
+
+    def entry(self, item: PlannedUpload) -> RemoteEntry | None:
+        """What is stored at ``item``'s place, file by file, where no listing says it (one
+        HEAD, or Transfer's stat); None when nothing is, or it cannot be told."""
+        try:
+            size, modified = self.stored(item, item.url)
+        except Retryable:
+            return None
+        return RemoteEntry(True, size, modified) if size is not None else None
 
     def already(self, item: PlannedUpload, url: str, started: float) -> bool:
         """After an unknown outcome: is this very upload already there? Then do not resend."""
@@ -109,10 +121,19 @@ class ReadBack:
         return int(response.headers["Content-Length"]), parsed
 
     def _listed(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
+        """From the folder's listing; where Transfer will not list it (refused, or over its
+        listing limit), from Transfer's stat of the file alone."""
         path = unquote(url[len(item.base_url.rstrip("/")) :])
         folder, name = posixpath.split(path)
         try:
-            entry = (self.collection.listing(folder) or {}).get(name)
+            listing = self.collection.listing(folder)
+            if listing is not None or self.collection.allowed("ls", folder):
+                entry = (listing or {}).get(name)
+            else:
+                found = self.collection.stat(path)
+                entry = RemoteEntry.from_listing(found) if found is not None else None
         except GlobusputError as exc:
             raise Retryable(f"the stored size could not be read: {exc}") from None
-        return (entry.size, entry.modified) if entry is not None else (None, None)
+        if entry is None or not entry.is_file:
+            return None, None
+        return entry.size, entry.modified

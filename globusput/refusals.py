@@ -23,13 +23,25 @@ def consent_scopes(exc: globus_sdk.TransferAPIError) -> list[str] | None:
 
 
 #: What a refused operation was, and what the run does without it.
-REFUSED = {"ls": "to list", "stat": "to look up", "mkdir": "to create", "rename": "renames in"}
+REFUSED = {
+    "ls": "refused to list {}",
+    "stat": "refused to look up {}",
+    "mkdir": "refused to create {}",
+    "rename": "refused renames in {}",
+    "oversized": "will not list {} (more entries than its listing limit)",
+}
 WITHOUT = {
-    "ls": "files there are checked by HEAD, and none already there are kept by --overwrite",
+    "ls": "files there are looked up one at a time (HEAD, or Transfer's stat)",
+    "oversized": "files there are looked up one at a time (HEAD, or Transfer's stat)",
     "stat": "an existing folder at a file destination there is not detected",
     "mkdir": "a missing folder there is not created",
     "rename": "files there go in place, without a temporary name",
 }
+#: Said once when a listing shows ``rename_supported: false`` (storage where rename copies).
+RENAMES_COPY = (
+    "Globus Transfer says this collection's storage copies on rename (rename_supported: "
+    "false): files go in place, without a temporary name"
+)
 
 
 def service_error(

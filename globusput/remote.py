@@ -33,10 +33,13 @@ class RemoteEntry:
         except ValueError:
             pass
         size = entry.get("size") or 0
+        kind = entry.get("type")
         problem = segment_problem(str(entry.get("name")))
+        if kind not in ("file", "dir"):  # invalid_symlink (observed): a link to nothing
+            problem = problem or f"is neither a file nor a folder (type {str(kind)[:20]!r})"
         if not isinstance(size, int) or size < 0:
             size, problem = 0, problem or f"has a size that is no count ({str(size)[:20]!r})"
-        return cls(entry.get("type") == "file", size, modified, problem)
+        return cls(kind == "file", size, modified, problem)
 
 
 #: ``entity_type`` of a mapped collection, and of an endpoint (the server, not a collection).

@@ -76,11 +76,22 @@ def verdict_lines(
             ],
         ),
     ]
+    kinds.append(
+        (
+            "unchecked",
+            [
+                f"could not look for extra files in {shown(folder)}/: it holds more entries "
+                "than Transfer's listing limit (its manifest files were looked up one by one)"
+                for folder in verdict.unchecked[: VERDICT_LINES + 1]
+            ],
+        )
+    )
     counts = {
         "missing": len(verdict.missing),
         "different": len(verdict.different) + len(changed),
         "extra": len(verdict.extra),
         "unusable": len(verdict.unusable),
+        "unchecked": len(verdict.unchecked),
     }
     for kind, lines in kinds:
         for line in lines[:VERDICT_LINES]:

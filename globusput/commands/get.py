@@ -117,7 +117,7 @@ def _plan_from_paths(
             PlannedDownload(folder + "/", "", root, None, root=root),
             "failed",
             error=str(collection.unlisted("its files are not fetched", folder)),
-            auth_failure=True,
+            auth_failure=folder not in collection.oversized,
         )
         for folder in unlisted
     ]

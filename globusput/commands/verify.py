@@ -10,7 +10,7 @@ from globusput.batch import download_all
 from globusput.connection import channel_options, check_outputs, connect, data_tls_verify
 from globusput.download import Downloader
 from globusput.errors import Interrupted, VerifyFailed
-from globusput.manifest import collection_of, compare, listings_of, read_manifest
+from globusput.manifest import collection_of, compare, listings_of, looked_up, read_manifest
 from globusput.outcomes import Outcome, failed
 from globusput.plans import PlannedDownload, plan_downloads
 from globusput.report import Reporter
@@ -28,11 +28,14 @@ def run(settings: Settings, reporter: Reporter) -> None:
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
         listings = listings_of(manifest, collection, info.base_url, below=True)
-        for folder in collection.refused_of("ls", listings):
-            why = "verify compares each folder's listing with the manifest"
-            raise collection.unlisted(why, folder)
-        verdict = compare(manifest.files, listings)
-        verdict.unusable = manifest.refused
+        unlisted = collection.refused_of("ls", listings)
+        for folder in unlisted:
+            if folder not in collection.oversized:
+                why = "verify compares each folder's listing with the manifest"
+                raise collection.unlisted(why, folder)
+        # over Transfer's listing limit: the manifest's files there are looked up one by one
+        verdict = compare(manifest.files, {**listings, **looked_up(manifest, collection, unlisted)})
+        verdict.unusable, verdict.unchecked = manifest.refused, unlisted
         checked: list[Outcome[PlannedDownload]] = []
         if settings.verify_hash:
             sha = {w.path: w.sha256 for w in verdict.present if w.sha256 is not None}

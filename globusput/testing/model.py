@@ -10,6 +10,7 @@ and ``experimental/gcs_downloader.py`` by tests/unit/test_standin_sources.py.
 from __future__ import annotations
 
 import datetime
+import os
 import stat
 import time
 import uuid
@@ -105,6 +106,11 @@ class Collection:
     #: Transfer wants consent given after this moment (POSIX seconds), as when a collection's
     #: requirements changed: older consents and client tokens get ``ConsentRequired``
     consent_since: float | None = None
+    #: Transfer refuses to list a folder of more entries (502 ``...DirListingFailed.SizeLimit``,
+    #: observed at 100,000); small in tests
+    listing_limit: int = 100_000
+    #: what ``ls`` answers say of renames: false where storage copies instead (object stores)
+    rename_supported: bool = True
     #: where a ConsentRequired answer names the scopes: "both" (observed), "top" or
     #: "parameters" (``authorization_parameters.required_scopes`` alone)
     consent_scopes_at: str = "both"
@@ -247,16 +253,20 @@ def endpoint_document(collection: Collection) -> dict[str, Any]:
 
 
 def file_entry(path: Path) -> dict[str, Any]:
-    info = path.stat()
+    """A listing entry; a link to nothing is listed as ``invalid_symlink`` (observed)."""
+    try:
+        info, kind = path.stat(), "dir" if path.is_dir() else "file"
+    except FileNotFoundError:
+        info, kind = path.lstat(), "invalid_symlink"
     modified = datetime.datetime.fromtimestamp(int(info.st_mtime), datetime.timezone.utc)
     return {
         "DATA_TYPE": "file",
         "name": path.name,
-        "type": "dir" if path.is_dir() else "file",
+        "type": kind,
         "size": info.st_size,
         "last_modified": modified.strftime("%Y-%m-%d %H:%M:%S+00:00"),
         "permissions": f"{stat.S_IMODE(info.st_mode):04o}",
         "user": "standin",
         "group": "standin",
-        "link_target": None,
+        "link_target": os.readlink(path) if path.is_symlink() else None,
     }

@@ -20,6 +20,7 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
+from globusput.testing.listing import listing_page
 from globusput.testing.model import TRANSFER_RS, Collection, Token, endpoint_document, file_entry
 from globusput.testing.state import State
 from globusput.testing.tlsserver import Handler
@@ -146,27 +147,12 @@ class TransferRoutes(Handler):
                 resource,
             )
             return
-        # hidden entries only when asked for (stricter than a default that shows them), and
-        # pages as Transfer serves them: offset and limit, at most 100,000 entries
-        hidden = query.get("show_hidden", ["false"])[0].lower() in ("true", "1")
-        children = [c for c in sorted(target.iterdir()) if hidden or not c.name.startswith(".")]
-        offset = int(query.get("offset", ["0"])[0])
-        limit = min(int(query.get("limit", ["100000"])[0]), 100000)
-        entries = [file_entry(child) for child in children[offset : offset + limit]]
-        entries = _lies(collection, cpath, entries) if offset == 0 else entries
-        self.send_json(
-            200,
-            {
-                "DATA_TYPE": "file_list",
-                "DATA": entries,
-                "path": cpath,
-                "endpoint": collection.id,
-                "length": len(entries),
-                "total": len(children),
-                "offset": offset,
-                "limit": limit,
-            },
-        )
+        page = listing_page(collection, cpath, target, query)
+        if page is None:
+            limit_text = f"Directory limit of {collection.listing_limit} reached"
+            self._error(502, "ExternalError.DirListingFailed.SizeLimit", limit_text, resource)
+            return
+        self.send_json(200, page)
 
     def _mkdir(self, collection: Collection, token: Token, cpath: str, resource: str) -> None:
         if not collection.allows(token.username, cpath):
@@ -279,18 +265,3 @@ def json_body(body: bytes) -> dict[str, Any]:
 
 def now() -> float:
     return time.time()
-
-
-def _lies(
-    collection: Collection, cpath: str, entries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """What a lying collection adds to a folder's listing (see ``Collection.planted``)."""
-    folder = cpath.rstrip("/") or "/"
-    for entry in entries:
-        claimed = collection.listed_sizes.get(f"{folder.rstrip('/')}/{entry['name']}")
-        if claimed is not None:
-            entry["size"] = claimed
-    entries += collection.planted.get(folder, [])
-    if collection.self_containing:
-        entries.append({"DATA_TYPE": "file", "name": "loop", "type": "dir", "size": 0})
-    return entries

@@ -8,6 +8,7 @@ answer: not allowed (405), refused (403), not built (501), or a redirect to a lo
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -81,3 +82,62 @@ def test_without_head_or_listing_the_files_go_and_the_run_says_they_are_unchecke
     assert run.tree() == {"/d/a.txt": b"a", "/d/b.txt": b"b"}
     assert run.standin.counts["data.PUT"] == 2  # each sent once: no retry for an unknowable size
     assert "the stored sizes in 1 folders (such as /d/) were not read back" in result.stderr
+
+
+# -- listings: a limit, entries that are neither file nor folder, renames that copy --------
+
+
+def test_a_folder_over_the_listing_limit_does_not_stop_a_run(run: Runner) -> None:
+    """Transfer refuses to list a folder of more than 100,000 entries (here 5): an upload
+    into it looks its files up one at a time; get of it and verify say what they could not
+    do, and the manifest's files still come."""
+    run.collection.listing_limit = 5
+    run.remote_folder("/big")
+    for n in range(8):
+        run.collection.fs_path(f"/big/old{n}.bin").write_bytes(b"old")
+    run.collection.fs_path("/big/same.txt").write_bytes(b"same")
+    run.write("up/same.txt", "same")  # same size, and the collection's copy is newer
+    run.write("up/new.txt", "new")
+    os.utime(run.workspace / "up/same.txt", (1_000_000_000, 1_000_000_000))
+    args = ("--overwrite", "changed", "--manifest", "m.json", "up/same.txt", "up/new.txt")
+    result = run(*args, "/big/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert "skipped up/same.txt" in result.stdout and run.stored("/big/new.txt") == b"new"
+    assert "more entries than its listing limit" in result.stderr
+    result = run("get", "/big/", "back", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "Globus Transfer will not list /big/" in result.stderr
+    result = run("get", "--from-manifest", "m.json", "back")
+    assert result.returncode == 0, result.output
+    assert (run.workspace / "back/big/new.txt").read_bytes() == b"new"
+    result = run("verify", "m.json")
+    assert result.returncode == 1, result.output
+    assert "could not look for extra files in /big/" in result.stderr
+    assert "2 of 2 files as recorded" in result.stderr
+
+
+def test_a_broken_link_in_a_listing_fails_alone(run: Runner) -> None:
+    run.remote_folder("/rel")
+    run.collection.fs_path("/rel/a.txt").write_bytes(b"a")
+    run.collection.fs_path("/rel/gone").symlink_to("/nowhere/at/all")
+    result = run("get", "/rel/", "back", run.collection_id)
+    assert result.returncode == 1, result.output
+    assert "it is neither a file nor a folder (type 'invalid_symlink')" in result.stderr
+    assert (run.workspace / "back/rel/a.txt").read_bytes() == b"a"
+    assert run.standin.counts["transfer.ls"] == 1  # never entered as a folder
+
+
+def test_storage_that_copies_on_rename_is_told_apart(run: Runner) -> None:
+    """rename_supported: false (object storage): --whole-folder refuses up front, and
+    temporary names give way to uploads in place."""
+    run.collection.rename_supported = False
+    run.remote_folder("/rel")
+    run.write("out/a.txt", "a")
+    result = run("--whole-folder", "--base-dir", "out", "out", "/rel/1.0/", run.collection_id)
+    assert result.returncode == 2, result.output
+    assert "storage copies on rename (rename_supported: false)" in result.stderr
+    assert run.standin.count("data.") == 0 and run.standin.counts["transfer.mkdir"] == 0
+    result = run("--atomic", "--overwrite", "changed", "out/a.txt", "/rel/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.stored("/rel/a.txt") == b"a" and run.standin.counts["transfer.rename"] == 0
+    assert result.stderr.count("copies on rename") == 1

@@ -17,6 +17,9 @@ class _Collection:
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         return None
 
+    def allowed(self, operation: str, path: str) -> bool:
+        return True
+
 
 class _Folders:
     def waiting(self, folder: str) -> bool:

@@ -56,3 +56,10 @@ def test_folders_named_otherwise_than_one_segment_are_not_entered() -> None:
     lying = Lying(lambda path: {"/etc": folder("/etc"), "..": folder(".."), "ok": folder("ok")})
     found = Lying(lambda path: {} if path.endswith("ok") else lying._listing(path)).walk(["/r"])
     assert sorted(found) == ["/r", "/r/ok"]
+
+
+def test_an_entry_neither_file_nor_folder_is_never_used() -> None:
+    """Transfer lists a link to nothing as invalid_symlink: not fetched, never entered."""
+    entry = RemoteEntry.from_listing({"name": "gone", "type": "invalid_symlink", "size": 9})
+    assert not entry.is_file and entry.problem is not None
+    assert "neither a file nor a folder" in entry.problem
