@@ -19,6 +19,7 @@ import gzip
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -102,12 +103,13 @@ def measure(
         ["/usr/bin/time", "-o", str(timing), "-f", "%M", program, "get", *args, str(back),
          collection],
         cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # killed as a group: time(1) and the program it runs
     )  # fmt: skip
     try:
         _, err = proc.communicate(timeout=limit)
         wall = f"{time.monotonic() - started:.1f} s"
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         _, err = proc.communicate()
         wall = f"> {limit:.0f} s (killed)"
     peak = timing.read_text().split()[-1] if timing.exists() and timing.read_text() else "?"

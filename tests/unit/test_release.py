@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +28,7 @@ def _load() -> ModuleType:
 
 release = _load()
 TODAY = datetime.date(2027, 1, 2)
+IMAGE = "ghcr.io/globusput/globusput@sha256:" + "ab" * 32
 
 
 def files() -> dict[str, str]:
@@ -76,21 +79,50 @@ def test_check_refuses_a_changelog_section_still_pending() -> None:
         release.check("v1.0.0", tree)
 
 
-def test_the_moving_tags_of_a_release() -> None:
-    assert release.moving_tags("1.4.2") == ["v1", "v1.4"]
-    with pytest.raises(release.ReleaseError):
-        release.moving_tags("1.4")
+@pytest.mark.parametrize(
+    ("version", "existing", "moved"),
+    [
+        ("1.4.2", [], ["v1", "v1.4"]),
+        ("1.0.0", ["v1.0.0"], ["v1", "v1.0"]),  # the tag being released is there already
+        ("1.2.0", ["v1.0.0", "v1.1.0", "v1", "v1.1"], ["v1", "v1.2"]),  # a second release
+        ("1.1.5", ["v1.1.4", "v1.2.0", "v1", "v1.2", "v1.1"], ["v1.1"]),  # a backport
+        ("0.9.9", ["v1.0.0", "v0.9.10"], []),  # older than everything it would name
+        ("2.0.0-rc1", [], None),  # not a release
+    ],
+)
+def test_moving_tags_only_move_forward(
+    version: str, existing: list[str], moved: list[str] | None
+) -> None:
+    if moved is None:
+        with pytest.raises(release.ReleaseError):
+            release.moving_tags(version, existing)
+    else:
+        assert release.moving_tags(version, existing) == moved
 
 
-def test_a_released_action_runs_the_published_image() -> None:
+def test_a_released_action_runs_the_published_image_by_digest() -> None:
     action = files()[release.ACTION]
-    pinned = release.pin_image(action, "ghcr.io/globusput/globusput", "1.4.2")
+    pinned = release.pin_image(action, IMAGE, "1.4.2")
     runs = yaml.safe_load(pinned)["runs"]
     assert runs["using"] == "docker"
-    assert runs["image"] == "docker://ghcr.io/globusput/globusput:1.4.2"
+    assert runs["image"] == f"docker://{IMAGE}"
     assert yaml.safe_load(action)["runs"]["image"] == "Dockerfile"  # main builds its own
     with pytest.raises(release.ReleaseError, match="should say 'image: Dockerfile' once"):
-        release.pin_image(pinned, "ghcr.io/globusput/globusput", "1.4.2")
+        release.pin_image(pinned, IMAGE, "1.4.2")
+    with pytest.raises(release.ReleaseError, match="not an image named by digest"):
+        release.pin_image(action, "ghcr.io/globusput/globusput:1.4.2", "1.4.2")
+
+
+def test_prepare_renames_only_a_pending_section() -> None:
+    """A second release must not rename the first one's heading."""
+    tree = release.prepare("1.0.0", files(), TODAY)
+    with pytest.raises(release.ReleaseError, match="add a '## Unreleased' section"):
+        release.prepare("1.1.0", tree, TODAY)
+    tree[release.CHANGELOG] = tree[release.CHANGELOG].replace(
+        "## 1.0.0 (2027-01-02)", "## Unreleased\n\n- more\n\n## 1.0.0 (2027-01-02)"
+    )
+    after = release.prepare("1.1.0", tree, datetime.date(2027, 2, 3))[release.CHANGELOG]
+    assert "## 1.1.0 (2027-02-03)" in after and "## 1.0.0 (2027-01-02)" in after
 
 
 def test_the_commands_on_a_copy_of_the_tree(
@@ -104,10 +136,14 @@ def test_the_commands_on_a_copy_of_the_tree(
     assert release.main(["prepare", "3.0.0"], tmp_path) == 0
     assert release.main(["check", "v3.0.0"], tmp_path) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "3.0.0"
-    assert release.main(["pin-image", "3.0.0", "ghcr.io/Owner/Repo"], tmp_path) == 0
-    assert "image: docker://ghcr.io/owner/repo:3.0.0" in (tmp_path / "action.yml").read_text()
-    assert release.main(["tags", "3.0.0"], tmp_path) == 0
-    assert capsys.readouterr().out.split() == ["v3", "v3.0"]
+    assert (
+        release.main(["pin-image", "3.0.0", IMAGE.replace("globusput/", "Owner/")], tmp_path) == 0
+    )
+    assert (
+        "image: docker://ghcr.io/owner/globusput@sha256:" in (tmp_path / "action.yml").read_text()
+    )
+    assert release.main(["tags", "3.0.0", "v3.1.0"], tmp_path) == 0
+    assert capsys.readouterr().out.split() == ["v3.0"]
     assert release.main(["bump"], tmp_path) == 2
 
 
@@ -123,3 +159,115 @@ def test_workflows_pin_every_third_party_action_by_commit() -> None:
             found += 1
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref}"
     assert found >= 10
+
+
+# -- rehearsal: the workflow's own shell steps, run as GitHub runs them ----------------------
+
+WORKFLOW = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text())
+TREE = [release.INIT, release.DOCKERFILE, release.CHANGELOG, release.ACTION, ".github/release.py"]
+
+
+def step(job: str, name: str) -> str:
+    """The ``run:`` of a release workflow step, found by its job and the start of its name."""
+    for found in WORKFLOW["jobs"][job]["steps"]:
+        if str(found.get("name", "")).startswith(name):
+            return str(found["run"])
+    raise AssertionError(f"no step {name!r} in job {job!r}")
+
+
+def github_bash(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """As GitHub runs a ``run:`` step: bash --noprofile --norc -eo pipefail {0}."""
+    path = cwd / ".step.sh"
+    path.write_text(script)
+    environ = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
+        cwd=cwd, env=environ, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def copy_tree(to: Path) -> None:
+    for name in TREE:
+        (to / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / name, to / name)
+
+
+def test_a_wrong_tag_fails_the_version_check_before_anything_is_published(tmp_path: Path) -> None:
+    """`echo "version=$(check)"` used to pass with an empty version."""
+    copy_tree(tmp_path)
+    output = tmp_path / "output"
+    script = step("check", "the tag, the package")
+    result = github_bash(script, tmp_path, GITHUB_REF_NAME="v9.9.9", GITHUB_OUTPUT=str(output))
+    assert result.returncode != 0 and "run 'python .github/release.py prepare 9.9.9'" in (
+        result.stderr
+    )
+    assert "version=" not in (output.read_text() if output.exists() else "")
+    assert release.main(["prepare", "9.9.9"], tmp_path) == 0
+    result = github_bash(script, tmp_path, GITHUB_REF_NAME="v9.9.9", GITHUB_OUTPUT=str(output))
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == "version=9.9.9\n"
+    needs = {job: set(spec.get("needs", [])) for job, spec in WORKFLOW["jobs"].items()}
+    assert {"check", "tests"} <= needs["dist"] and {"check", "tests"} <= needs["image"]
+    assert {"check", "dist"} <= needs["pypi"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "m", "GIT_AUTHOR_EMAIL": "m@example.org",
+           "GIT_COMMITTER_NAME": "m", "GIT_COMMITTER_EMAIL": "m@example.org"}  # fmt: skip
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_tags_only_move_forward_and_the_maintainers_tag_stays(tmp_path: Path) -> None:
+    """A first release, a second, then a backport, against a bare repository: vX.Y.Z stays
+    where the maintainer pushed it (their next `git fetch --tags` works), vX.Y and vX point
+    at a commit on top whose action.yml runs the image by digest, and never move back."""
+    origin, maintainer = tmp_path / "origin.git", tmp_path / "maintainer"
+    git(tmp_path, "init", "--bare", "-q", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(maintainer))
+    copy_tree(maintainer)
+
+    def release_commit(version: str, branch: str = "main") -> str:
+        git(maintainer, "checkout", "-q", "-B", branch)
+        changelog = maintainer / release.CHANGELOG
+        changelog.write_text(f"# Changelog\n\n## Unreleased\n\n- {version}\n\n" + (
+            changelog.read_text().split("\n", 1)[1] if "## " in changelog.read_text() else ""
+        ))  # fmt: skip
+        assert release.main(["prepare", version], maintainer) == 0
+        git(maintainer, "add", "-A")
+        git(maintainer, "commit", "-qm", f"Release {version}")
+        git(maintainer, "tag", f"v{version}")
+        git(maintainer, "push", "-q", "origin", branch, f"v{version}")
+        return git(maintainer, "rev-parse", "HEAD")
+
+    def run_workflow(version: str) -> None:
+        runner = tmp_path / f"runner-{version}"
+        git(tmp_path, "clone", "-q", str(origin), str(runner))
+        git(runner, "checkout", "-q", f"v{version}")
+        image = "ghcr.io/globusput/globusput@sha256:" + version.replace(".", "")[:1] * 64
+        script = step("tags", "a commit on top of vX.Y.Z")
+        result = github_bash(script, runner, VERSION=version, IMAGE=image)
+        assert result.returncode == 0, result.stderr
+
+    def at(tag: str) -> str:
+        return git(origin, "rev-parse", f"{tag}^{{commit}}")
+
+    first = release_commit("1.0.0")
+    run_workflow("1.0.0")
+    assert at("v1.0.0") == first and at("v1") == at("v1.0") != first
+    assert git(origin, "rev-parse", "v1^") == first
+    assert "image: docker://ghcr.io/globusput/globusput@sha256:" in git(
+        origin, "show", "v1:action.yml"
+    )
+    second = release_commit("1.1.0")
+    run_workflow("1.1.0")
+    assert at("v1.1.0") == second and at("v1") == at("v1.1") != second
+    v1 = at("v1")
+    git(maintainer, "checkout", "-q", "v1.0.0")
+    backport = release_commit("1.0.1", branch="release-1.0")
+    run_workflow("1.0.1")
+    assert at("v1.0.1") == backport and git(origin, "rev-parse", "v1.0^") == backport
+    assert at("v1") == v1  # a backport never takes v1 back
+    git(maintainer, "fetch", "-q", "--tags")  # no "would clobber existing tag"
+    assert git(maintainer, "rev-parse", "v1.0.0") == first
