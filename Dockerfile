@@ -5,12 +5,12 @@ ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /src
-COPY requirements.lock pyproject.toml README.md ./
+COPY requirements.txt pyproject.toml README.md ./
 COPY globusput ./globusput
 # pinned, hash-checked dependencies, then the package itself; pip and setuptools do not ship
 RUN python3 -m venv /opt/globusput \
     && /opt/globusput/bin/pip install --no-cache-dir --disable-pip-version-check \
-       --require-hashes -r requirements.lock \
+       --require-hashes -r requirements.txt \
     && /opt/globusput/bin/pip install --no-cache-dir --disable-pip-version-check \
        --no-deps --no-build-isolation . \
     && /opt/globusput/bin/pip uninstall --yes --disable-pip-version-check setuptools pip
