@@ -21,30 +21,27 @@ import globus_sdk
 from globusput.errors import (
     AuthError,
     CollectionError,
+    DestinationError,
     GlobusputError,
     ServiceError,
     consent_error,
     login_again,
     session_error,
 )
+from globusput.paths import absolute_folder
 from globusput.refusals import REFUSED, RENAMES_COPY, WITHOUT, consent_scopes, service_error
 from globusput.remote import (
     ENDPOINT,
     CollectionInfo,
     Listing,
     RemoteEntry,
-    fingerprint,
-    repeated,
-    walk_limit,
+    walk,
 )
 
 #: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
 FolderState = Literal["created", "existed", "refused"]
 #: Entries per ``ls`` request; Transfer's own default and maximum page.
 LIST_PAGE = 100_000
-#: How deep and how large a walk below the folders asked for may go.
-WALK_DEPTH = 64
-WALK_ENTRIES = 1_000_000
 #: Transfer calls a run makes at once on helper threads; the pacer keeps them within the rate.
 TRANSFER_THREADS = 8
 
@@ -76,6 +73,7 @@ class Collection:
         self.oversized: set[str] = set()
         #: False once a listing says renames on this storage copy (``rename_supported``)
         self.renames_atomic = True
+        self._home: str | None = None
         self._warned: set[str] = set()
 
     def allowed(self, operation: str, path: str) -> bool:
@@ -129,6 +127,21 @@ class Collection:
                 return "refused"
             return self._service_error(exc, f"create folder {folder}")
 
+    def home(self) -> str:
+        """Where ``/~/`` is: Transfer resolves it (its listing's ``absolute_path``); the
+        HTTPS server wants that absolute path. One ``ls``, the first time it is asked."""
+        if self._home is None:
+            call = partial(self._client.operation_ls, self.id, path="/~/", limit=1)
+            page = self._look(call, "ls", "/~")
+            where = absolute_folder(page.get("absolute_path") if page is not None else None)
+            if where is None:
+                raise DestinationError(
+                    f"Globus Transfer did not say where /~/ is on collection {self.id} (its "
+                    "listing names no absolute path): give the folder's absolute path instead"
+                )
+            self._home = where
+        return self._home
+
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         """Name -> size and age of every entry in ``folder``: one request per folder (paged
         past 100,000 entries). None when the folder does not exist or Transfer refuses."""
@@ -158,37 +171,8 @@ class Collection:
             return dict(zip(folders, pool.map(self.listing, folders), strict=True))
 
     def walk(self, folders: Iterable[str]) -> dict[str, Listing | None]:
-        """``folders`` and every folder below them, one listing each, a level at a time (the
-        folders of a level are listed together): calls grow with folders, never files. The
-        collection says what is below: only folders whose names are one segment are entered,
-        depth and entries are bounded, and a folder whose listing repeats one above it (a
-        listing that contains itself) ends the walk."""
-        found: dict[str, Listing | None] = {}
-        level = list(dict.fromkeys(folders))
-        tops, prints = set(level), {}
-        depth = entries_seen = 0
-        while level:
-            depth += 1
-            if depth > WALK_DEPTH:
-                raise ServiceError(walk_limit(level[0], f"more than {WALK_DEPTH} levels deep"))
-            listed = self.listings(level)
-            found.update(listed)
-            entries_seen += sum(len(entries or {}) for entries in listed.values())
-            if entries_seen > WALK_ENTRIES:
-                raise ServiceError(walk_limit(level[0], f"more than {WALK_ENTRIES} entries"))
-            for folder, entries in listed.items():
-                prints[folder] = fingerprint(entries)
-                if entries and (again := repeated(folder, tops, prints)):
-                    raise ServiceError(walk_limit(folder, f"round in a circle, back to {again}"))
-            level = [
-                path
-                for folder, entries in listed.items()
-                for name, entry in (entries or {}).items()
-                if not entry.is_file
-                and entry.problem is None
-                and (path := posixpath.join(folder, name)) not in found
-            ]
-        return found
+        """``folders`` and every folder below them (see :func:`globusput.remote.walk`)."""
+        return walk(self.listings, folders)
 
     def _look(self, call: Callable[[], Any], operation: str, path: str) -> Any:
         """A read-only Transfer call; None when the path is missing or Transfer refuses."""

@@ -9,6 +9,7 @@ the token goes nowhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import posixpath
 from dataclasses import dataclass
@@ -30,6 +31,34 @@ class Destination:
     def folder(self) -> str:
         """The folder files are placed in (the parent, for an exact file name)."""
         return self.path if self.is_folder else posixpath.dirname(self.path)
+
+
+def in_home(destination: Destination) -> bool:
+    """``/~/...``: the home folder, which Transfer resolves and the HTTPS server does not."""
+    return destination.netloc is None and (
+        destination.path in ("/~", "/~/") or destination.path.startswith("/~/")
+    )
+
+
+def absolute_folder(where: object) -> str | None:
+    """A folder path as Transfer gave it, if it is one (absolute; no '.', '..', '//',
+    control characters, nor /~/ again), without its trailing '/'; else None."""
+    if not isinstance(where, str) or not where.startswith("/"):
+        return None
+    try:
+        found = parse_destination(where.rstrip("/") + "/")
+    except DestinationError:
+        return None
+    return None if in_home(found) else found.path.rstrip("/")
+
+
+def rebase_home(destination: Destination, home: str) -> Destination:
+    """``/~/x`` as ``<home>/x``, once Transfer has said where the home folder is."""
+    if not in_home(destination):
+        return destination
+    rest = destination.path[len("/~") :]
+    path = home.rstrip("/") + (rest or "/")
+    return dataclasses.replace(destination, path=path if path != "" else "/")
 
 
 #: The longest file or folder name (in bytes) that filesystems behind collections take.

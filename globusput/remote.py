@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import posixpath
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from globusput.errors import ServiceError
 from globusput.paths import segment_problem
 
 
@@ -99,3 +101,44 @@ def repeated(folder: str, tops: set[str], prints: dict[str, frozenset[Any]]) -> 
 
 def fingerprint(entries: Listing | None) -> frozenset[Any]:
     return frozenset((n, e.is_file, e.size, e.modified) for n, e in (entries or {}).items())
+
+
+#: How deep and how large a walk below the folders asked for may go.
+WALK_DEPTH = 64
+WALK_ENTRIES = 1_000_000
+
+
+def walk(
+    listings: Callable[[list[str]], Mapping[str, Listing | None]], folders: Iterable[str]
+) -> dict[str, Listing | None]:
+    """``folders`` and every folder below them, one listing each, a level at a time (the
+    folders of a level are listed together): calls grow with folders, never files. The
+    collection says what is below: only folders whose names are one segment are entered,
+    depth and entries are bounded, and a folder whose listing repeats one above it (a
+    listing that contains itself) ends the walk."""
+    found: dict[str, Listing | None] = {}
+    level = list(dict.fromkeys(folders))
+    tops, prints = set(level), {}
+    depth = entries_seen = 0
+    while level:
+        depth += 1
+        if depth > WALK_DEPTH:
+            raise ServiceError(walk_limit(level[0], f"more than {WALK_DEPTH} levels deep"))
+        listed = listings(level)
+        found.update(listed)
+        entries_seen += sum(len(entries or {}) for entries in listed.values())
+        if entries_seen > WALK_ENTRIES:
+            raise ServiceError(walk_limit(level[0], f"more than {WALK_ENTRIES} entries"))
+        for folder, entries in listed.items():
+            prints[folder] = fingerprint(entries)
+            if entries and (again := repeated(folder, tops, prints)):
+                raise ServiceError(walk_limit(folder, f"round in a circle, back to {again}"))
+        level = [
+            path
+            for folder, entries in listed.items()
+            for name, entry in (entries or {}).items()
+            if not entry.is_file
+            and entry.problem is None
+            and (path := posixpath.join(folder, name)) not in found
+        ]
+    return found

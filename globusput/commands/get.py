@@ -19,7 +19,13 @@ from globusput.download import Downloader
 from globusput.errors import ConfigError, FetchFailed, Interrupted, SelectionError
 from globusput.manifest import Manifest, collection_of, compare, listings_of, read_manifest
 from globusput.outcomes import Outcome, raise_if_failed
-from globusput.paths import Destination, check_destination_host, remote_specs
+from globusput.paths import (
+    Destination,
+    check_destination_host,
+    in_home,
+    rebase_home,
+    remote_specs,
+)
 from globusput.plans import PlannedDownload, expand, folders_to_list, local_path, plan_downloads
 from globusput.remote import CollectionInfo, RemoteEntry
 from globusput.report import Reporter
@@ -107,6 +113,8 @@ def _plan_from_paths(
 ) -> tuple[list[PlannedDownload], list[Fetched]]:
     for spec in specs:
         check_destination_host(spec, info.base_url)
+    # Transfer knows where /~/ is; the HTTPS server does not (one ls, only when asked)
+    specs = [rebase_home(s, collection.home()) if in_home(s) else s for s in specs]
     walk, once = folders_to_list(specs)
     listed = collection.walk(walk)
     listed.update(collection.listings(once))

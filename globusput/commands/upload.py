@@ -31,7 +31,13 @@ from globusput.errors import (
 from globusput.folders import Folders
 from globusput.inert import shown
 from globusput.outcomes import Outcome, failed, raise_if_failed
-from globusput.paths import Destination, check_destination_host, parse_destination
+from globusput.paths import (
+    Destination,
+    check_destination_host,
+    in_home,
+    parse_destination,
+    rebase_home,
+)
 from globusput.person import token_file
 from globusput.placement import Placement, StagedFolder, rename_threshold
 from globusput.plans import (
@@ -94,6 +100,8 @@ def _upload_to(
     info: CollectionInfo,
 ) -> None:
     check_destination_host(destination, info.base_url)
+    if in_home(destination):  # Transfer knows where /~/ is; the HTTPS server does not
+        destination = rebase_home(destination, collection.home())
     plan = plan_uploads(files, destination, info.base_url)
     folders = Folders(collection, settings.mkdir)
     folders.refuse_folder_as_file(destination)

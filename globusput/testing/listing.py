@@ -15,7 +15,7 @@ from globusput.testing.model import Collection, file_entry
 
 
 def listing_page(
-    collection: Collection, cpath: str, target: Path, query: dict[str, list[str]]
+    collection: Collection, asked: str, cpath: str, target: Path, query: dict[str, list[str]]
 ) -> dict[str, Any] | None:
     """One page of ``target``'s entries, or None when the folder is over the limit. Hidden
     entries only when asked for (stricter than a default that shows them)."""
@@ -30,8 +30,8 @@ def listing_page(
     return {
         "DATA_TYPE": "file_list",
         "DATA": entries,
-        "path": cpath,
-        "absolute_path": cpath,
+        "path": asked,  # as asked for ("/~/"); absolute_path says where that is
+        "absolute_path": cpath if collection.home is not None else None,
         "rename_supported": collection.rename_supported,
         "symlink_supported": True,
         "endpoint": collection.id,

@@ -106,6 +106,10 @@ class Collection:
     #: Transfer wants consent given after this moment (POSIX seconds), as when a collection's
     #: requirements changed: older consents and client tokens get ``ConsentRequired``
     consent_since: float | None = None
+    #: what Transfer resolves ``/~/`` to (a guest collection's root; a mapped collection's
+    #: user's home, such as /home/jdoe); None: its root, but listings say ``absolute_path``
+    #: null (as in a recorded answer)
+    home: str | None = "/"
     #: Transfer refuses to list a folder of more entries (502 ``...DirListingFailed.SizeLimit``,
     #: observed at 100,000); small in tests
     listing_limit: int = 100_000
@@ -141,10 +145,19 @@ class Collection:
             return None
         return f"https://{self.public_host}:{self.server.port}"
 
+    def absolute(self, transfer_path: str) -> str:
+        """Transfer resolves ``/~/`` to the home folder (observed: ``ls`` of "/~/" answers
+        ``absolute_path`` "/home/..."); the HTTPS server does not."""
+        if transfer_path == "/~" or transfer_path.startswith("/~/"):
+            return (self.home or "/").rstrip("/") + transfer_path[2:] or "/"
+        return transfer_path
+
     def fs_path(self, collection_path: str) -> Path:
         parts = [p for p in collection_path.split("/") if p]
         if any(p in (".", "..") for p in parts):
             raise ValueError("path escapes the collection")
+        if parts[:1] == ["~"]:  # only Transfer resolves it (the facts file, 3c): refused here
+            raise ValueError("not an absolute path: /~/ is Transfer's")
         return self.root.joinpath(*parts)
 
     def tree(self) -> dict[str, bytes]:

@@ -57,12 +57,18 @@ class TransferRoutes(Handler):
         operation = match.group(2)
         if self._refused(collection, token, operation, path, body):
             return
+        resolve = collection.absolute
         try:
             if operation == "rename":
-                self._rename(collection, token, json_body(body), path)
+                paths = json_body(body)
+                for key in ("old_path", "new_path"):
+                    paths[key] = resolve(str(paths.get(key, "")))
+                self._rename(collection, token, paths, path)
             elif operation == "mkdir":
-                self._mkdir(collection, token, str(json_body(body).get("path", "")), path)
+                self._mkdir(collection, token, resolve(str(json_body(body).get("path", ""))), path)
             else:
+                asked = unquote(query.get("path", ["/"])[0])
+                query = {**query, "path": [resolve(asked)], "asked": [asked]}
                 self._stat_or_ls(collection, token, query, operation, path)
         except ValueError as exc:
             self._error(400, "ClientError.BadRequest", str(exc), path)
@@ -125,8 +131,7 @@ class TransferRoutes(Handler):
         operation: str,
         resource: str,
     ) -> None:
-        cpath = query.get("path", ["/"])[0]
-        cpath = unquote(cpath)
+        cpath = query["path"][0]
         if not collection.allows(token.username, cpath):
             self._error(403, "EndpointPermissionDenied", f"Denied by endpoint: {cpath}", resource)
             return
@@ -147,7 +152,7 @@ class TransferRoutes(Handler):
                 resource,
             )
             return
-        page = listing_page(collection, cpath, target, query)
+        page = listing_page(collection, query["asked"][0], cpath, target, query)
         if page is None:
             limit_text = f"Directory limit of {collection.listing_limit} reached"
             self._error(502, "ExternalError.DirListingFailed.SizeLimit", limit_text, resource)

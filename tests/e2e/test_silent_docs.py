@@ -141,3 +141,31 @@ def test_storage_that_copies_on_rename_is_told_apart(run: Runner) -> None:
     assert result.returncode == 0, result.output
     assert run.stored("/rel/a.txt") == b"a" and run.standin.counts["transfer.rename"] == 0
     assert result.stderr.count("copies on rename") == 1
+
+
+# -- /~/: Transfer resolves it, the HTTPS server does not -----------------------------------
+
+
+def test_a_home_destination_is_resolved_once_through_transfer(run: Runner) -> None:
+    run.collection.home = "/home/jdoe"
+    run.remote_folder("/home/jdoe")
+    run.write("out/a.txt", "a")
+    run.write("out/b.txt", "b")
+    result = run("--manifest", "m.json", "out/a.txt", "out/b.txt", "~/reports/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == {"/home/jdoe/reports/a.txt": b"a", "/home/jdoe/reports/b.txt": b"b"}
+    assert f"{run.collection.https_server}/home/jdoe/reports/a.txt" in result.stdout
+    assert not any((e.get("path") or "").startswith("/~") for e in run.standin.log
+                   if e["route"].startswith("data."))  # fmt: skip
+    result = run("get", "/~/reports/", "back", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert (run.workspace / "back/home/jdoe/reports/b.txt").read_bytes() == b"b"
+
+
+def test_a_home_transfer_does_not_place_is_refused_with_a_reason(run: Runner) -> None:
+    run.collection.home = None  # listings say "absolute_path": null, as one recorded answer
+    run.write("a.txt", "a")
+    result = run("a.txt", "/~/x/", run.collection_id)
+    assert result.returncode == 2, result.output
+    assert "Globus Transfer did not say where /~/ is" in result.stderr
+    assert run.standin.count("data.") == 0

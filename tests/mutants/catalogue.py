@@ -244,7 +244,7 @@ CATALOGUE = [
     Mutant(
         "walk-in-circles",
         "a folder walk ends at a listing that contains itself",
-        "globusput/collection.py",
+        "globusput/remote.py",
         "if entries and (again := repeated(folder, tops, prints)):",
         "if False and (again := repeated(folder, tops, prints)):",
         (f"{UNIT}/test_collection.py",),

@@ -81,3 +81,18 @@ def test_names_are_percent_encoded_per_segment() -> None:
 def test_remote_paths_are_absolute() -> None:
     with pytest.raises(ConfigError, match=re.escape("give it from the top, e.g. /rel/a.whl")):
         remote_specs(["./rel/a.whl"])
+
+
+def test_a_home_destination_is_rebased_on_the_folder_transfer_names() -> None:
+    from globusput.paths import absolute_folder, in_home, rebase_home
+
+    assert in_home(parse_destination("~/reports/")) and in_home(parse_destination("/~/"))
+    assert not in_home(parse_destination("/data/~/")) and not in_home(parse_destination("/~x/"))
+    assert rebase_home(parse_destination("/~/reports/"), "/home/jdoe").path == (
+        "/home/jdoe/reports/"
+    )
+    assert rebase_home(parse_destination("/~/a.txt"), "/").path == "/a.txt"
+    assert rebase_home(parse_destination("/~/"), "/home/jdoe").path == "/home/jdoe/"
+    assert absolute_folder("/home/jdoe/") == "/home/jdoe" and absolute_folder("/") == ""
+    for lie in (None, "", "home/jdoe", "/home/../etc", "/~/again", "/a//b", 7):
+        assert absolute_folder(lie) is None, lie
