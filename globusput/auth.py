@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import globus_sdk
 from globus_sdk.scopes import GCSCollectionScopes, TransferScopes
@@ -27,6 +27,7 @@ from globusput.errors import (
     UnknownScope,
     consent_error,
     login_again,
+    session_error,
 )
 from globusput.session import LoggedSession
 
@@ -129,6 +130,10 @@ class Credentials(Protocol):
     def consent(self, required_scopes: list[str]) -> None:
         """Transfer answered ConsentRequired: get these scopes or raise saying how to."""
 
+    def session(self, params: Any) -> None:
+        """Transfer answered with a session policy (authorization parameters): log in to meet
+        it, or raise saying what must change."""
+
 
 class ClientCredentials:
     """A confidential client: client-credentials grants, consent implied by asking.
@@ -183,6 +188,10 @@ class ClientCredentials:
             self._data = authorizers[self.collection]
         data = self._data
         return DataAuthorizer(lambda: data)
+
+    def session(self, params: Any) -> None:
+        """A client has no login session: only the collection's side can change."""
+        raise session_error(params, self.collection, self.identity)
 
     def consent(self, required_scopes: list[str]) -> None:
         assert self._transfer is not None

@@ -56,6 +56,7 @@ class Collection:
         identity: str,
         warn: Callable[[str], None],
         consent: Callable[[list[str]], None] | None = None,
+        session: Callable[[Any], None] | None = None,
     ) -> None:
         """``consent`` gets the scopes of a ConsentRequired answer, and either obtains them
         (the call is then repeated) or raises saying how to grant them."""
@@ -64,6 +65,8 @@ class Collection:
         self.identity = identity
         self._warn = warn
         self._consent = consent
+        self._session = session
+        self._session_met = False
         self._consent_lock = threading.Lock()
         self._consented: set[str] = set()
         #: (operation, path) Transfer refused: that alone is off for the rest of the run (a
@@ -256,13 +259,25 @@ class Collection:
                     raise consent_error(self.id, scopes, self.identity) from None
                 if exc.info.authorization_parameters:
                     params = exc.info.authorization_parameters
-                    raise session_error(params, self.id, self.identity) from None
+                    if attempt == 0 and self._session is not None:
+                        self._meet_session(params)
+                        continue
+                    person = self._session is not None  # a client's raised at attempt 0
+                    raise session_error(params, self.id, self.identity, person) from None
                 raise
             except globus_sdk.AuthAPIError as exc:
                 raise login_again(exc, "Globus Transfer") from None
             except globus_sdk.NetworkError as exc:
                 raise ServiceError(f"cannot reach Globus Transfer: {exc}") from None
         raise AssertionError("unreachable")
+
+    def _meet_session(self, params: Any) -> None:
+        """Once per run, whichever threads ran into the policy together."""
+        with self._consent_lock:
+            if not self._session_met:
+                assert self._session is not None
+                self._session(params)
+                self._session_met = True
 
     def _get_consent(self, scopes: list[str]) -> None:
         """Once per run for the same scopes, whichever threads ran into it together."""

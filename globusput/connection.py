@@ -58,6 +58,7 @@ def connect(
             credentials.identity,
             reporter.warn,
             credentials.consent,
+            credentials.session,
         )
         info = collection.info()
         data = credentials.for_collection(info)

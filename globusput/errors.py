@@ -223,8 +223,11 @@ def consent_error(
     )
 
 
-def session_error(params: Any, collection_id: str, identity: str) -> AuthError:
-    """The collection's session policy (authorization parameters) in words: which login."""
+def session_error(
+    params: Any, collection_id: str, identity: str, person: bool = False
+) -> AuthError:
+    """The collection's session policy (authorization parameters) in words: which login,
+    and who can give it (a person, by logging in again; never a confidential client)."""
     wants = []
     if params.session_required_single_domain:
         wants.append("an identity from " + " or ".join(params.session_required_single_domain))
@@ -235,9 +238,15 @@ def session_error(params: Any, collection_id: str, identity: str) -> AuthError:
     if params.session_required_policies:
         wants.append("the policies " + ", ".join(params.session_required_policies))
     need = "; ".join(wants) or "a new login session"
-    return AuthError(
-        f"collection {collection_id} requires a login session with {need}, which {identity} "
-        "does not have: a person logs in again with 'globusput login' choosing such an "
-        "identity; a confidential client cannot satisfy a session policy (use a collection "
-        "without one)"
-    )
+    if person:
+        how = (
+            f"run 'globusput login {collection_id}' at a terminal (it logs in again asking "
+            "for exactly that), then rerun"
+        )
+    else:
+        how = (
+            "a confidential client has no login session to show it: ask the collection's "
+            f"administrator to exempt {identity} from the policy, or use a collection without "
+            "one (a guest collection shared with it)"
+        )
+    return AuthError(f"collection {collection_id} requires a login session with {need}: {how}")

@@ -8,10 +8,11 @@ collection scopes of every collection used in one token store, as the original s
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import globus_sdk
 from globus_sdk.gare import GlobusAuthorizationParameters
@@ -31,7 +32,7 @@ from globusput.auth import (
     collection_requirements,
     transfer_scope,
 )
-from globusput.errors import AuthError, ConfigError, ServiceError, consent_error
+from globusput.errors import AuthError, ConfigError, ServiceError, consent_error, session_error
 from globusput.settings import group_or_world_readable
 
 if TYPE_CHECKING:
@@ -150,16 +151,23 @@ def login(
     reporter: Reporter,
     why: str,
     scopes: list[str] | None = None,
+    session: dict[str, Any] | None = None,
 ) -> None:
-    """Run the login flow when stored tokens cannot serve the current requirements, or for
-    ``scopes`` that a service asked for (consent the stored tokens cannot show)."""
+    """Run the login flow when stored tokens cannot serve the current requirements, for
+    ``scopes`` that a service asked for (consent the stored tokens cannot show), or for a
+    ``session`` policy's parameters: then with ``prompt=login``, so Globus Auth makes a new
+    session instead of reusing the browser's (globus-sdk's user guide, "handling transfer
+    auth params")."""
     try:
-        if not scopes and not app.login_required():
+        if not scopes and not session and not app.login_required():
             return
         if not can_prompt(settings.no_browser):
             raise ConfigError(NO_TERMINAL)
         reporter.info(f"Logging in to Globus {why}")
-        app.login(auth_params=GlobusAuthorizationParameters(required_scopes=scopes or None))
+        params = dict(session or {}, prompt="login") if session else {}
+        app.login(
+            auth_params=GlobusAuthorizationParameters(required_scopes=scopes or None, **params)
+        )
     except globus_sdk.AuthAPIError as exc:
         message = f"Globus Auth refused the login: {exc.http_status} {exc.text[:200]}"
         raise AuthError(message) from None
@@ -214,6 +222,17 @@ class PersonLogin:
         self._mask()
         return DataAuthorizer(lambda: self.app.get_authorizer(self.collection))
 
+    def session(self, params: Any) -> None:
+        """Log in again to meet the collection's session policy; where nobody can, keep the
+        policy for ``globusput login`` and say so."""
+        wanted = session_parameters(params)
+        if not can_prompt(self.settings.no_browser):
+            remember_session(self.settings, self.collection, wanted)
+            raise session_error(params, self.collection, self.identity, person=True)
+        why = f"again: collection {self.collection} requires a new login session"
+        login(self.app, self.settings, self.reporter, why, session=wanted)
+        self._mask()
+
     def consent(self, required_scopes: list[str]) -> None:
         if not can_prompt(self.settings.no_browser):
             raise consent_error(self.collection, required_scopes, self.identity, person=True)
@@ -223,6 +242,32 @@ class PersonLogin:
 
     def _mask(self) -> None:
         mask_tokens(self.app, self.reporter)
+
+
+#: The authorization parameters a session policy is met with.
+SESSION_KEYS = (
+    "session_required_single_domain",
+    "session_required_identities",
+    "session_required_policies",
+    "session_required_mfa",
+)
+
+
+def session_parameters(params: Any) -> dict[str, Any]:
+    """The parameters of a Transfer answer's ``authorization_parameters`` that a login
+    passes on (only those set)."""
+    return {key: getattr(params, key) for key in SESSION_KEYS if getattr(params, key, None)}
+
+
+def remembered_session(settings: Settings) -> Path:
+    """Where the last session policy a run could not meet waits for ``globusput login``."""
+    return token_file(settings.native_client_id).with_name("session-required.json")
+
+
+def remember_session(settings: Settings, collection: str, wanted: dict[str, Any]) -> None:
+    path = remembered_session(settings)
+    if path.parent.is_dir():  # a person who has logged in here before: keep it for them
+        path.write_text(json.dumps({"collection": collection, **wanted}))
 
 
 def mask_tokens(app: globus_sdk.UserApp, reporter: Reporter) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from globusput.testing.model import Collection, Fault, data_token_fits, https_scope
+from globusput.testing.people import session_satisfied
 from globusput.testing.state import State
 from globusput.testing.tlsserver import Handler
 
@@ -152,7 +153,7 @@ class DataHandler(Handler):
             self.drain_body()
             self.send(403, b"Forbidden: token is not for this collection", "text/plain")
             return False
-        if self.collection.session_policy is not None:
+        if not session_satisfied(token, self.collection):
             self.drain_body()
             self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
             return False

@@ -64,6 +64,9 @@ class Token:
     dependencies: frozenset[str] = frozenset()
     #: True for a person's token (Native App login), whose consents live with the person
     user: bool = False
+    #: what the login session that issued it showed: "domain:D", "identity:I", "policy:P",
+    #: "mfa" (a login that asked for them with prompt=login; see ``session_satisfied``)
+    session: frozenset[str] = frozenset()
     issued_at: float = field(default_factory=time.time)
 
 

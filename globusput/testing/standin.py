@@ -171,6 +171,7 @@ class StandIn(State):
             self.users.codes.clear()
             self.users.requested.clear()
             self.users.refresh.clear()
+            self.users.browser_session = frozenset()
             self.users.user.consents.clear()
             for collection in self.collections.values():
                 shutil.rmtree(collection.root, ignore_errors=True)

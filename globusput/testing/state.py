@@ -100,6 +100,7 @@ class State:
         refresh: bool = False,
         dependencies: frozenset[str] = frozenset(),
         user: bool = False,
+        session: frozenset[str] = frozenset(),
     ) -> Token:
         token = Token(
             value=secrets.token_urlsafe(32),
@@ -112,6 +113,7 @@ class State:
             client_id=client_id,
             dependencies=dependencies,
             user=user,
+            session=session,
         )
         with self.lock:
             self.tokens[token.value] = token

@@ -21,7 +21,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from globusput.testing.listing import listing_page
-from globusput.testing.model import TRANSFER_RS, Collection, Token, endpoint_document, file_entry
+from globusput.testing.model import (
+    TRANSFER_RS,
+    Collection,
+    Token,
+    endpoint_document,
+    file_entry,
+)
+from globusput.testing.people import session_satisfied
 from globusput.testing.state import State
 from globusput.testing.tlsserver import Handler
 
@@ -98,7 +105,7 @@ class TransferRoutes(Handler):
                 path,
             )
             return True
-        if collection.session_policy is not None:
+        if not session_satisfied(token, collection):
             self._session_required(collection, path)
             return True
         if not self.standin.may_access_data(token, collection):

@@ -21,7 +21,6 @@ import html
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,26 +28,8 @@ from globus_sdk.scopes import Scope, ScopeParser
 
 from globusput.testing.model import AUTH_RS, auth_error
 from globusput.testing.oidc import CLAIMS_OF_SCOPE, OPENID_SCOPES, Signer
+from globusput.testing.people import PendingCode, User, session_shown
 from globusput.testing.state import State
-
-
-@dataclass
-class PendingCode:
-    client_id: str
-    redirect_uri: str
-    scopes: list[Scope]
-    challenge: str
-    offline: bool
-
-
-@dataclass
-class User:
-    identity_id: str
-    username: str
-    name: str = "Stand-in User"
-    email: str = "alice@example.org"
-    organization: str = "Stand-in University"
-    consents: list[dict[str, Any]] = field(default_factory=list)
 
 
 class UserAuth:
@@ -59,9 +40,11 @@ class UserAuth:
         self.signer = Signer()
         self.native_clients: set[str] = set()
         self.user = User("8b5c0a9e-2f3d-4c61-9e0a-1c2b3d4e5f60", "alice@example.org")
+        self.browser_session: frozenset[str] = frozenset()  #: see ``_session``
         self.codes: dict[str, PendingCode] = {}
         self.requested: list[str] = []  #: the scope parameter of each authorize request
-        self.refresh: dict[str, tuple[str, str, list[str]]] = {}  # token -> (client, rs, scopes)
+        #: refresh token -> (client, rs, scopes, what its login session showed)
+        self.refresh: dict[str, tuple[str, str, list[str], frozenset[str]]] = {}
 
     @property
     def issuer(self) -> str:
@@ -111,11 +94,19 @@ class UserAuth:
             scopes,
             query.get("code_challenge", ""),
             query.get("access_type") == "offline",
+            self._session(query),
         )
         self._record_consents(client_id, scopes)
         separator = "&" if "?" in query.get("redirect_uri", "") else "?"
         params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
         return 302, {"Location": query.get("redirect_uri", "") + separator + urlencode(params)}, ""
+
+    def _session(self, query: dict[str, str]) -> frozenset[str]:
+        """The person's browser session: a login with prompt=login makes a new one showing
+        what it asked for; any other login reuses the one there is."""
+        if query.get("prompt") == "login":
+            self.browser_session = session_shown(query)
+        return self.browser_session
 
     def _allowed_redirect(self, uri: str) -> bool:
         """A Native App may send the code to Globus's own code page or to a local server."""
@@ -147,7 +138,7 @@ class UserAuth:
             assert rs is not None
             by_rs.setdefault(rs, []).append(scope.scope_string)
         tokens = [
-            self._issue(pending.client_id, rs, scopes, pending.offline)
+            self._issue(pending.client_id, rs, scopes, pending.offline, pending.session)
             for rs, scopes in by_rs.items()
         ]
         tokens.sort(key=lambda t: t["resource_server"] != AUTH_RS)
@@ -160,8 +151,8 @@ class UserAuth:
         entry = self.refresh.get(form.get("refresh_token", ""))
         if entry is None or entry[0] != form.get("client_id"):
             return auth_error(400, "invalid_grant", "Invalid refresh token")
-        client_id, rs, scopes = entry
-        token = self._issue(client_id, rs, scopes, offline=False)
+        client_id, rs, scopes, session = entry
+        token = self._issue(client_id, rs, scopes, False, session)
         token["refresh_token"] = form["refresh_token"]  # Globus keeps refresh tokens
         return 200, {**token, "other_tokens": []}
 
@@ -223,7 +214,14 @@ class UserAuth:
             return AUTH_RS if not scope.dependencies else None
         return self.standin.scope_resource_server(scope)
 
-    def _issue(self, client_id: str, rs: str, scopes: list[str], offline: bool) -> dict[str, Any]:
+    def _issue(
+        self,
+        client_id: str,
+        rs: str,
+        scopes: list[str],
+        offline: bool,
+        session: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
         token = self.standin.issue_token(
             self.user.identity_id,
             self.user.username,
@@ -232,9 +230,10 @@ class UserAuth:
             client_id,
             refresh=offline,
             user=True,
+            session=session,
         )
         if token.refresh_token:
-            self.refresh[token.refresh_token] = (client_id, rs, scopes)
+            self.refresh[token.refresh_token] = (client_id, rs, scopes, session)
         data = {
             "access_token": token.value,
             "scope": " ".join(scopes),

@@ -234,28 +234,39 @@ def test_consent_transfer_asks_for_without_a_terminal_is_one_line(user: Runner) 
     assert user.standin.counts["auth.authorize"] == 0 and "/c2/a.txt" not in user.tree()
 
 
-@pytest.mark.parametrize("terminal", [False, True], ids=["no-terminal", "terminal"])
-def test_session_policy_names_the_login_the_collection_wants(user: Runner, terminal: bool) -> None:
+POLICY = {"session_required_single_domain": ["example.edu"], "session_required_mfa": True}
+
+
+def test_a_session_policy_is_met_by_logging_in_again_at_a_terminal(user: Runner) -> None:
+    """The run logs in again with the policy's parameters and prompt=login (a login that
+    reuses the browser session would not meet it) and carries on."""
     paste_login(user, "a.txt", "/p/", user.collection_id)
-    user.collection.session_policy = {"session_required_single_domain": ["example.edu"]}
+    user.collection.session_policy = dict(POLICY)
+    output = paste_login(user, "a.txt", "/p/again.txt", user.collection_id)
+    assert "requires a new login session" in output
+    assert user.stored("/p/again.txt") == b"a"
+    urls = [line for line in output.splitlines() if "/v2/oauth2/authorize" in line]
+    assert len(urls) == 1 and "prompt=login" in urls[0]
+    assert "session_required_single_domain=example.edu" in urls[0]
+    assert "session_required_mfa=" in urls[0]
+
+
+def test_a_session_policy_without_a_terminal_is_kept_for_globusput_login(user: Runner) -> None:
+    """One line and exit 3, no login loop; `globusput login` then asks for exactly that
+    session, and the next run without a terminal goes through."""
+    paste_login(user, "a.txt", "/p/", user.collection_id)
+    user.collection.session_policy = dict(POLICY)
     user.standin.counts.clear()
-    # with someone to answer (-n, stdin open) as without: the message, and no login loop
-    user.watch()
-    proc = subprocess.Popen(
-        [GLOBUSPUT, *(["-n"] if terminal else []), "a.txt", "/p/a.txt", user.collection_id],
-        cwd=user.workspace,
-        env=user_env(user),
-        stdin=subprocess.PIPE if terminal else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = proc.communicate(timeout=60)
-    user.outputs.append(out + err)
-    assert proc.returncode == 3, out + err
-    assert "requires a login session with an identity from example.edu" in err
-    assert "globusput login" in err
+    result = as_user(user, "a.txt", "/p/b.txt", user.collection_id)
+    assert result.returncode == 3, result.output
+    assert "requires a login session with an identity from example.edu" in result.stderr
+    assert f"run 'globusput login {user.collection_id}' at a terminal" in result.stderr
     assert user.standin.counts["auth.authorize"] == 0
+    output = paste_login(user, "login", user.collection_id)
+    assert "requires a new login session" in output
+    result = as_user(user, "a.txt", "/p/b.txt", user.collection_id)
+    assert result.returncode == 0, result.output
+    assert user.stored("/p/b.txt") == b"a"
 
 
 def test_an_endpoint_id_is_named_for_a_person_too(user: Runner) -> None:
