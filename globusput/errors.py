@@ -94,9 +94,11 @@ class VerifyFailed(FilesFailed):
     """The collection does not hold a manifest's files as recorded."""
 
 
-class TakenOver(GlobusputError):
-    """A concurrent whole-folder run of the same files took the staging folder over: that run
-    publishes, this one published nothing (exit code 1: this run's work did not land)."""
+class NotPublished(GlobusputError):
+    """A whole-folder run sent its files but published nothing: another run took the staging
+    folder over or published the destination meanwhile, or the rename failed (exit code 1:
+    this run's work did not land). Raised after the run is reported, never mistaken for a
+    failure before the first file."""
 
 
 class Interrupted(GlobusputError):

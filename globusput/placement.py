@@ -29,9 +29,9 @@ from globusput.errors import (
     CollectionError,
     DestinationError,
     GlobusputError,
+    NotPublished,
     PlacementFailed,
     ServiceError,
-    TakenOver,
 )
 from globusput.paths import Destination, hidden_sibling
 from globusput.plans import Listings, PlannedUpload, staging_folder
@@ -207,7 +207,7 @@ class StagedFolder:
             for folder, entries in walked.items()
         }
 
-    def taken_over(self) -> TakenOver | None:
+    def taken_over(self) -> NotPublished | None:
         """Only the run the record names publishes: another run of the same files may have
         taken the folder over (or someone removed the record)."""
         assert self.store is not None and self.record is not None
@@ -215,7 +215,7 @@ class StagedFolder:
         if holder == self.record:
             return None
         run = holder.run if holder is not None else "unknown"
-        return TakenOver(
+        return NotPublished(
             f"another run ({run}) took over {self.staging} while this one filled it: "
             f"that run publishes {self.final}; this run published nothing"
         )
@@ -227,7 +227,12 @@ class StagedFolder:
         try:
             self.collection.rename(self.staging.rstrip("/"), self.final.rstrip("/"))
         except (ServiceError, AuthError) as exc:
-            raise type(exc)(
+            if self.collection.stat(self.final) is not None:  # another run was quicker
+                raise NotPublished(
+                    f"{self.final} was published meanwhile by another run: this run published "
+                    f"nothing; delete {self.staging} and its record in the Globus web app"
+                ) from None
+            raise NotPublished(
                 f"{exc}; the files are complete in {self.staging}: rerun to publish them"
             ) from None
 

@@ -158,7 +158,7 @@ def test_a_staging_folder_of_other_files_is_refused_and_left_alone(run: Runner) 
     only; the second stops, touching nothing (the issue's case 3 published a mix)."""
     first = build(run, "first")
     run.remote_folder("/rel")
-    run.standin.add_fault("slow", path="*/f3.bin", rate=400)
+    run.standin.add_fault("slow", path="*/f3.bin", rate=40)  # 280 bytes: 7 s
     proc = run.start(*WHOLE, run.collection_id)
     run.wait_for("data.PUT", RECORD)
     other = run.workspace / "other"

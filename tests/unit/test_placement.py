@@ -74,3 +74,33 @@ def test_a_second_refusal_is_final() -> None:
 )
 def test_rename_threshold(atomic: bool | None, expected: int | None) -> None:
     assert rename_threshold(atomic, 64) == expected
+
+
+class Published:
+    """A collection where another run published the destination between this run's checks
+    and its rename."""
+
+    def rename(self, old: str, new: str) -> None:
+        raise ServiceError("Globus Transfer failed to rename: 502 ExternalError.RenameFailed")
+
+    def stat(self, path: str) -> dict[str, Any] | None:
+        return {"type": "dir"} if path == "/rel/1.0/" else None
+
+
+def test_a_destination_published_meanwhile_is_said_as_such() -> None:
+    """Not "rerun to publish": the run published nothing, and its staging folder is dead."""
+    from globusput.claim import Record
+    from globusput.errors import NotPublished
+    from globusput.paths import parse_destination
+    from globusput.placement import StagedFolder
+
+    class Store:
+        def read(self) -> Record:
+            return record
+
+    folders = cast(Any, type("F", (), {"collection": Published()})())
+    staged = StagedFolder(folders, parse_destination("/rel/1.0/"))
+    record = staged.record = Record("/rel/1.0/", "s", 1, "run")
+    staged.store = cast(Any, Store())
+    with pytest.raises(NotPublished, match="published meanwhile by another run"):
+        staged.publish()
