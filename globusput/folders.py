@@ -118,11 +118,12 @@ class Folders:
         return found
 
     # -- making --------------------------------------------------------------------------
-    def make(self, folder: str) -> FolderState:
+    def make(self, folder: str, probe: bool = False) -> FolderState:
         """``mkdir -p`` once per folder per run, whichever thread asks first.
 
         Threads asking for a folder that another thread is making wait for that answer, so a
-        folder costs one mkdir (two when its parent is missing too), never one per file.
+        folder costs one mkdir, never one per file. ``probe``: the folder is not known to be
+        missing (a parent on the way), so it is looked up before it is made.
         """
         folder = posixpath.normpath(folder) if folder != "/" else "/"
         with self._lock:
@@ -133,7 +134,7 @@ class Folders:
         if not owner:
             return cell.result()
         try:
-            state = self._mkdir_p(folder)
+            state = self._mkdir_p(folder, probe)
         except BaseException as exc:
             with self._lock:
                 del self._cells[folder]  # the next asker tries again
@@ -142,26 +143,37 @@ class Folders:
         cell.set_result(state)
         return state
 
-    def _mkdir_p(self, folder: str) -> FolderState:
-        """Any refusal but "exists" or "refused" makes the parent (no call when it is known:
-        another thread may have made it while this mkdir was on its way) and tries once more."""
-        state = self.collection.mkdir(folder)
+    def _mkdir_p(self, folder: str, probe: bool) -> FolderState:
+        """Parents first, and never learnt from a refused mkdir: a parent this run knows
+        needs nothing; one below a folder this run made is new and is made; any other is
+        looked up once (``stat``), made only when missing. Then one mkdir."""
+        if probe and not self._made_above(folder):
+            entry = self.collection.stat(folder)
+            if entry is None and not self.collection.allowed("stat", folder):
+                return "existed"  # not to be looked up: taken to exist, the mkdir below tells
+            if entry is not None:
+                if entry.get("type") == "dir":
+                    return "existed"
+                raise DestinationError(str(file_in_the_way(folder)))
         parent = posixpath.dirname(folder)
-        if isinstance(state, GlobusputError) and parent != folder:
-            made = self.make(parent)
-            if made == "refused":
-                return "refused"
-            state = self.collection.mkdir(folder)
-            if isinstance(state, GlobusputError) and made == "existed":
-                entry = self.collection.stat(parent)  # "exists" may be a file in the way
-                if entry is not None and entry.get("type") != "dir":
-                    raise DestinationError(
-                        f"cannot create {folder}/: {parent} on the collection is a file, not "
-                        "a folder; choose another destination, or remove that file"
-                    )
+        known = parent == folder or self.known(parent)
+        if not known and self.make(parent, probe=True) == "refused":
+            return "refused"
+        state = self.collection.mkdir(folder)
         if isinstance(state, GlobusputError):
             raise state
         return state
+
+    def _made_above(self, folder: str) -> bool:
+        """Whether this run made a folder above ``folder``: then it is new too."""
+        with self._lock:
+            while folder != "/":
+                folder = posixpath.dirname(folder)
+                cell = self._cells.get(folder)
+                done = cell is not None and cell.done() and not cell.exception()
+                if done and cell is not None and cell.result() == "created":
+                    return True
+        return False
 
     # -- an upload's questions -----------------------------------------------------------
     def before_put(self, folder: str, size: int, may_defer: bool) -> None:

@@ -58,10 +58,42 @@ def test_a_folder_is_made_once_however_many_threads_ask() -> None:
     assert transfer.calls == ["/a"] and owner.known("/a")
 
 
-def test_missing_parents_are_made_first_then_the_folder_again() -> None:
+def test_missing_parents_are_made_first_and_no_mkdir_is_refused() -> None:
     transfer = Transfer()
     assert folders(transfer).make("/a/b/c") == "created"
-    assert transfer.calls == ["/a/b/c", "/a/b", "/a", "/a/b", "/a/b/c"]
+    assert transfer.calls == ["/a", "/a/b", "/a/b/c"]  # parents looked up, then made in order
+
+
+def test_siblings_below_a_new_folder_cost_one_mkdir_each_and_one_lookup_in_all() -> None:
+    """Ten new folders below one new folder, asked for at once: 11 mkdirs, none refused,
+    and the new parent looked up once (its children are known new: no lookups)."""
+    transfer = Transfer()
+    looked: list[str] = []
+    stat = transfer.stat
+    transfer.stat = lambda path: looked.append(path) or stat(path)  # type: ignore[method-assign]
+    owner = folders(transfer)
+    names = [f"/n/{c}" for c in "abcdefghij"]
+    threads = [threading.Thread(target=owner.make, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(transfer.calls) == sorted(["/n", *names]) and looked == ["/n"]
+
+
+def test_an_existing_parent_is_found_by_one_lookup_not_made() -> None:
+    transfer = Transfer(existing={"/", "/deep", "/deep/er"})
+    transfer.entries["/deep/er"] = {"type": "dir"}
+    assert folders(transfer).make("/deep/er/new") == "created"
+    assert transfer.calls == ["/deep/er/new"]
+
+
+def test_a_file_in_the_way_of_a_parent_is_said() -> None:
+    transfer = Transfer(existing={"/", "/f.txt"})
+    transfer.entries["/f.txt"] = {"type": "file"}
+    with pytest.raises(GlobusputError, match=r"/f\.txt on the collection is a file"):
+        folders(transfer).make("/f.txt/sub")
+    assert transfer.calls == []
 
 
 def test_refused_operations_say_so_and_a_stored_file_proves_its_folders() -> None:

@@ -58,7 +58,7 @@ class MadeFolders(Folders):
         super().__init__(cast(RealCollection, collection))
         self.made: list[str] = []
 
-    def _mkdir_p(self, folder: str) -> Any:
+    def _mkdir_p(self, folder: str, probe: bool = False) -> Any:
         self.made.append(folder)
         return "created"
 
