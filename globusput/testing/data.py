@@ -21,27 +21,10 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from globusput.testing.model import Collection, Fault, data_token_fits, https_scope
+from globusput.testing.pages import STEP_UP_PAGE, fault_answer
 from globusput.testing.people import session_satisfied
 from globusput.testing.state import State
 from globusput.testing.tlsserver import Handler
-
-STEP_UP_PAGE = b"""<!DOCTYPE html>
-<html><head><title>Globus</title>
-<script>window.location.replace("https://auth.globus.org/v2/oauth2/authorize?session_required_single_domain=example.edu");</script>
-</head><body>Authentication required. Redirecting...</body></html>
-"""
-#: A transient backend fault answered as 404 (observed under load, see the facts file); the
-#: body's exact shape is not recorded, so each one that names the fault
-ENDPOINT_ERROR_BODIES = {
-    "json": (
-        b'{"code": "ENDPOINT_ERROR", "message": "GCS Manager Internal Error", '
-        b'"http_response_code": 404}',
-        "application/json",
-    ),
-    "code": (b'{"code": "ENDPOINT_ERROR", "http_response_code": 404}', "application/json"),
-    "text": (b"GCS Manager Internal Error\n", "text/plain"),
-}
-
 
 #: Seconds a GET waits before a scripted reset.
 RESET_PAUSE = 0.5
@@ -165,15 +148,13 @@ class DataHandler(Handler):
 
     def _fault(self, fault: Fault) -> None:
         self.drain_body()
-        if fault.kind == "html":
-            self.send(200, STEP_UP_PAGE, "text/html; charset=utf-8")
-        elif fault.kind == "endpoint_error":
-            self.send(404, *ENDPOINT_ERROR_BODIES[fault.body])
-        else:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-            if fault.location:
-                headers["Location"] = fault.location
-            self.send(fault.status, b"Service temporarily unavailable", "text/plain", headers)
+        status, reason, body, headers = fault_answer(fault, self.bearer_token() or "")
+        self.send_response(status, reason)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _put(self, cpath: str, fault: Fault | None) -> bool:
         """Store the body; a PUT onto a folder or into a missing one is refused with the

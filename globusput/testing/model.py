@@ -197,7 +197,9 @@ class Fault:
     ``after_bytes``: tape or object storage flushing; undocumented how long), ``truncate``
     (store only ``after_bytes``, answer 200),
     ``expire`` (every current token stops working, then the request proceeds normally),
-    ``consent`` (Transfer wants consent given from now on: see ``Collection.consent_since``).
+    ``consent`` (Transfer wants consent given from now on: see ``Collection.consent_since``),
+    ``echo`` (answer ``status`` with the caller's token in the reason phrase, a header and the
+    body: a misconfigured or compromised server; see ``pages.fault_answer``).
     """
 
     kind: str

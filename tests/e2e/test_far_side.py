@@ -209,3 +209,33 @@ def test_a_trickling_server_cannot_hold_a_download(run: Runner) -> None:
     assert time.monotonic() - started < 20  # the trickle alone would take 40 s
     assert "no whole answer within 4 s" in result.stderr
     assert not (run.workspace / "back" / "app.whl").exists()
+
+
+def test_a_token_the_server_echoes_reaches_no_sink(run: Runner) -> None:
+    """A misconfigured or compromised server puts the caller's token in its reason phrase, a
+    header and its body: the log, the annotations, the outputs, the job summary and the
+    manifest never show it (GitLab examples publish the manifest as an artifact)."""
+    run.remote_folder("/e")
+    run.write("a.txt", "a")
+    run.write("b.txt", "b")
+    run.standin.add_fault("echo", path="/e/b.txt", status=400, times=99)
+    github = run.workspace / "gh"
+    github.mkdir()
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(github / "output"),
+        "GITHUB_STEP_SUMMARY": str(github / "summary"),
+    }
+    result = run("--manifest", "m.json", "a.txt", "b.txt", "/e/", run.collection_id, env=env)
+    assert result.returncode == 1, result.output
+    assert "b.txt: the server answered 400" in result.output
+    # ::add-mask:: lines are how GitHub is told what to mask: the runner never shows them
+    log = "\n".join(line for line in result.output.splitlines() if "::add-mask::" not in line)
+    sinks = [log, (run.workspace / "m.json").read_text()]
+    sinks += [(github / name).read_text() for name in ("output", "summary")]
+    tokens = [t for t in run.standin.issued if len(t) > 20]
+    assert tokens
+    for name, sink in zip(["log", "manifest", "output", "summary"], sinks, strict=True):
+        shown = [token[:6] for token in tokens if token in sink]
+        assert not shown, (name, shown, sink[:3000])
+    assert "is not welcome here" in (run.workspace / "m.json").read_text()
