@@ -42,6 +42,9 @@ class Transfer:
     def stat(self, path: str) -> dict[str, Any] | None:
         return self.entries.get(path)
 
+    def allowed(self, operation: str, path: str) -> bool:
+        return True
+
 
 def folders(transfer: Transfer, make: bool = True) -> Folders:
     return Folders(cast(Collection, transfer), make)
