@@ -169,3 +169,19 @@ def test_a_home_transfer_does_not_place_is_refused_with_a_reason(run: Runner) ->
     assert result.returncode == 2, result.output
     assert "Globus Transfer did not say where /~/ is" in result.stderr
     assert run.standin.count("data.") == 0
+
+
+def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None:
+    """Busy folders are checked by one listing each, so a server without HEAD changes
+    nothing for them: no HEAD at all, one ls per folder."""
+    run.standin.add_fault("status", route="data.HEAD", status=405, times=FOREVER)
+    expected = {}
+    for n in range(200):
+        run.write(f"out/{'abcd'[n % 4]}/f{n}.bin", f"file {n}")
+        expected[f"/dist/{'abcd'[n % 4]}/f{n}.bin"] = f"file {n}".encode()
+    result = run("--base-dir", "out", "out", "/dist/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+    counts = run.standin.counts
+    assert (counts["data.HEAD"], counts["transfer.ls"], counts["transfer.mkdir"]) == (0, 4, 5)
+    assert counts["data.PUT"] == 200 + 4  # one refused PUT per new folder
