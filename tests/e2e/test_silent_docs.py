@@ -184,4 +184,5 @@ def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None
     assert run.tree() == expected
     counts = run.standin.counts
     assert (counts["data.HEAD"], counts["transfer.ls"], counts["transfer.mkdir"]) == (0, 4, 5)
-    assert counts["data.PUT"] == 200 + 4  # one refused PUT per new folder
+    # a refused first PUT per new folder (a few more when its files start together)
+    assert 200 + 4 <= counts["data.PUT"] <= 200 + 4 * 4
