@@ -115,7 +115,8 @@ def measure(
     peak = timing.read_text().split()[-1] if timing.exists() and timing.read_text() else "?"
     disk = sum(p.stat().st_size for p in back.rglob("*") if p.is_file()) if back.exists() else 0
     said = [line for line in err.splitlines() if line.startswith("error:")] or ["(no error)"]
-    return f"{wall} | {int(peak) / 1024:.0f} MiB | {disk / (1 << 20):.1f} MiB | {said[0][:100]}"
+    memory = f"{int(peak) / 1024:.0f} MiB" if peak.isdigit() else "? (killed)"
+    return f"{wall} | {memory} | {disk / (1 << 20):.1f} MiB | {said[0][:100]}"
 
 
 def main() -> int:

@@ -43,10 +43,12 @@ def test_a_deadline_shuts_a_socket_a_trickle_keeps_alive() -> None:
     ours, theirs = socket.socketpair()
     stop = threading.Event()
 
-    def trickle() -> None:
-        while not stop.wait(0.05):
+    def trickle() -> None:  # for 3 s at most: without a deadline the test fails, not hangs
+        end = time.monotonic() + 3
+        while not stop.wait(0.05) and time.monotonic() < end:
             with contextlib.suppress(OSError):
                 theirs.send(b"x")
+        theirs.close()
 
     threading.Thread(target=trickle, daemon=True).start()
     started = time.monotonic()
