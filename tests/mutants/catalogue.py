@@ -317,7 +317,10 @@ CATALOGUE = [
         "globusput/placement.py",
         "    def publish(self) -> None:\n        taken = self.taken_over()\n",
         "    def publish(self) -> None:\n        taken = None\n",
-        (f"{E2E}/test_far_side.py::test_of_two_runs_of_the_same_files_one_publishes",),
+        (
+            f"{UNIT}/test_placement.py",
+            f"{E2E}/test_far_side.py::test_of_two_runs_of_the_same_files_one_publishes",
+        ),
     ),
     Mutant(
         "resumed-bytes-unchecked",

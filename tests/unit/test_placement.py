@@ -104,3 +104,29 @@ def test_a_destination_published_meanwhile_is_said_as_such() -> None:
     staged.store = cast(Any, Store())
     with pytest.raises(NotPublished, match="published meanwhile by another run"):
         staged.publish()
+
+
+def test_a_run_whose_record_was_taken_over_does_not_publish() -> None:
+    """The record names another run: this one renames nothing and says who publishes."""
+    from globusput.claim import Record
+    from globusput.errors import NotPublished
+    from globusput.paths import parse_destination
+    from globusput.placement import StagedFolder
+
+    renamed: list[str] = []
+
+    class Taken:
+        def rename(self, old: str, new: str) -> None:
+            renamed.append(old)
+
+    class Store:
+        def read(self) -> Record:
+            return Record("/rel/1.0/", "s", 1, "the-other-run")
+
+    folders = cast(Any, type("F", (), {"collection": Taken()})())
+    staged = StagedFolder(folders, parse_destination("/rel/1.0/"))
+    staged.record = Record("/rel/1.0/", "s", 1, "this-run")
+    staged.store = cast(Any, Store())
+    with pytest.raises(NotPublished, match=r"another run \(the-other-run\) took over"):
+        staged.publish()
+    assert renamed == []
