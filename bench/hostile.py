@@ -8,7 +8,7 @@ HTTPS server is a small hostile one here: a 404 with a 1 GiB body, a 1 MiB gzip 
 decodes to 1 GiB, 200 MiB for a file listed as 6 bytes, a byte every 3 s. Each case runs
 ``globusput get`` as a subprocess under ``/usr/bin/time`` (peak memory), with a wall-clock
 limit; ``--globusput`` picks the program, so an older tree's can be measured side by side.
-The figures are in ``bench/results.md`` (section "A hostile collection").
+The figures are in ``bench/hostile.md``.
 """
 
 from __future__ import annotations
