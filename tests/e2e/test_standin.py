@@ -258,6 +258,7 @@ def test_dead_refresh_tokens_are_an_invalid_grant(standin: StandIn) -> None:
         DEMO_NATIVE_CLIENT_ID,
         "transfer.api.globus.org",
         [TRANSFER],
+        frozenset(),  # what its login session showed
     )
     form = {
         "grant_type": "refresh_token",
