@@ -136,7 +136,8 @@ SHARED_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     (
         "--timeout",
         "timeout",
-        "network read timeout per request (default: 60)",
+        "longest wait for one read or write; a whole request may take this and the "
+        "connect timeout, plus its body at 64 KiB/s (default: 60)",
         {"type": float, "metavar": "SECONDS"},
     ),
     (
