@@ -63,31 +63,10 @@ def download_all(
     return settle(plan, results), signum
 
 
-def upload_all(
-    plan: Sequence[PlannedUpload],
-    uploader: Uploader,
-    *,
-    concurrency: int,
-    reporter: Reporter,
-    check_sizes: bool,
-    overwrite: str,
-    listings: Listings | None = None,
-) -> tuple[list[Outcome[PlannedUpload]], int]:
-    """Upload every planned file (``listings``: what a resumed staging folder holds, read
-    already); the signal that stopped the run."""
-    return Uploads(
-        plan,
-        uploader,
-        concurrency=concurrency,
-        reporter=reporter,
-        check_sizes=check_sizes,
-        overwrite=overwrite,
-        listings=listings,
-    ).run()
-
-
 class Uploads:
-    """One run's uploads; SIGINT/SIGTERM stop the workers and leave a complete account."""
+    """One run's uploads (``listings``: what a resumed staging folder holds, read already);
+    SIGINT/SIGTERM stop the workers and leave a complete account. ``run()`` returns every
+    outcome and the signal that stopped the run."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from globusput.auth import DataAuthorizer
-from globusput.batch import upload_all
+from globusput.batch import Uploads
 from globusput.collection import Collection
 from globusput.connection import (
     channel_options,
@@ -124,7 +124,7 @@ def _upload_to(
     listings = None
     if staged is not None:  # a new staging folder holds nothing: no listing
         listings = staged.prepare(sent, uploader, reporter.debug) or {}
-    outcomes, signum = upload_all(
+    outcomes, signum = Uploads(
         sent,
         uploader,
         concurrency=settings.concurrency,
@@ -132,7 +132,7 @@ def _upload_to(
         check_sizes=settings.verify_size,
         overwrite=overwrite,
         listings=listings,
-    )
+    ).run()
     leftovers = _left_behind(uploader, outcomes, reporter)
     publish_error = None
     if staged is not None:
