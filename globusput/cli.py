@@ -21,11 +21,13 @@ from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, Glo
 from globusput.options import (
     ACCOUNT_COMMANDS,
     FILE_COMMANDS,
+    REMOVAL_COMMANDS,
     build_account_parser,
     build_get_parser,
     build_parser,
     build_verify_parser,
 )
+from globusput.removal_options import build_removal_parser
 
 if TYPE_CHECKING:
     from globusput.report import Reporter
@@ -39,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command in ("get", "verify"):
             values = parse_file_command(command, args)
+        elif command in REMOVAL_COMMANDS:
+            values = parse_removal(command, args)
         elif command in ACCOUNT_COMMANDS:
             values = vars(build_account_parser(command).parse_args(args))
             if command == "login":
@@ -59,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(values, _misspelled(reporter))
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
-        name = command if command in (*ACCOUNT_COMMANDS, "get", "verify") else "upload"
+        name = command if command in (*ACCOUNT_COMMANDS, *FILE_COMMANDS) else "upload"
         importlib.import_module(f"globusput.commands.{name}").run(settings, reporter, **extra)
     except GlobusputError as exc:
         reporter.error(str(exc))
@@ -151,12 +155,35 @@ def parse_file_command(command: str, argv: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+def parse_removal(command: str, argv: Sequence[str]) -> dict[str, Any]:
+    """``delete PATH... [COLLECTION_ID]``, ``prune FOLDER [COLLECTION_ID]``: the last word is
+    the collection when it is a UUID (a path on the collection starts with '/')."""
+    namespace = build_removal_parser(command).parse_intermixed_args(argv)
+    values = {k: v for k, v in vars(namespace).items() if v is not None and k != "args"}
+    values["command"] = command
+    positional: list[str] = namespace.args
+    if positional:
+        try:
+            values["collection_id"] = str(uuid.UUID(positional[-1].strip()))
+            positional = positional[:-1]
+        except ValueError:
+            pass
+    if positional:
+        values["paths"] = positional
+    return values
+
+
 def split_command(args: list[str]) -> tuple[str | None, list[str]]:
     """The command named in ``args`` (its first word that is neither an option nor an
     option's value), and the rest: ``globusput -q get ...`` is ``globusput get -q ...``."""
     valued = {
         option
-        for parser in (build_parser(), build_get_parser(), build_verify_parser())
+        for parser in (
+            build_parser(),
+            build_get_parser(),
+            build_verify_parser(),
+            *(build_removal_parser(c) for c in REMOVAL_COMMANDS),
+        )
         for action in parser._actions
         if action.nargs is None and action.option_strings
         for option in action.option_strings

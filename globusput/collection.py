@@ -213,6 +213,11 @@ class Collection:
             self._refused(exc, "rename", posixpath.dirname(old))
             raise self._service_error(exc, f"rename {old} to {new}") from None
 
+    def guarded(self, call: Callable[[globus_sdk.TransferClient], Any]) -> Any:
+        """A call on this run's client (tasks: :mod:`globusput.tasks`), with its consent and
+        session handling; other refusals are raised for the caller to judge."""
+        return self._transfer(lambda: call(self._client))
+
     def _refused(self, exc: globus_sdk.TransferAPIError, operation: str, path: str) -> bool:
         """Permission denied for ``operation`` on ``path``, or a folder too large to list:
         that alone is off from now on (said once per kind), and the run carries on."""

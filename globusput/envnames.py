@@ -37,6 +37,8 @@ NAMES: dict[str, tuple[str, str | None]] = {
     "manifest": ("GLOBUSPUT_MANIFEST", "--manifest"),
     "from_manifest": ("GLOBUSPUT_FROM_MANIFEST", "--from-manifest"),
     "verify_hash": ("GLOBUSPUT_VERIFY_HASH", "--hash"),
+    "keep": ("GLOBUSPUT_KEEP", "--keep"),
+    "task_deadline": ("GLOBUSPUT_TASK_DEADLINE", "--task-deadline"),
     "mkdir": ("GLOBUSPUT_MKDIR", "--no-mkdir"),
     "verbose": ("GLOBUSPUT_VERBOSE", "-v/--verbose"),
     "quiet": ("GLOBUSPUT_QUIET", "-q/--quiet"),

@@ -14,13 +14,16 @@ from globusput.envnames import NAMES
 
 ACCOUNT_COMMANDS = ("login", "logout", "whoami")
 #: Commands that move or check files; ``upload`` needs no name (``globusput PATH...``).
-FILE_COMMANDS = ("upload", "get", "verify")
+FILE_COMMANDS = ("upload", "get", "verify", "delete", "prune")
+#: Commands that remove files, each through a Transfer delete task.
+REMOVAL_COMMANDS = ("delete", "prune")
 
 _EPILOG = """\
 Without client credentials, globusput logs you in as yourself (globusput login|logout|whoami).
 With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environment (CI use).
 The other way round: globusput get REMOTE... LOCAL_FOLDER COLLECTION_ID, and
 globusput verify MANIFEST [COLLECTION_ID] (see globusput get --help, globusput verify --help).
+Old builds: globusput delete PATH... [COLLECTION_ID], globusput prune FOLDER --keep N.
 Patterns: '*', '?', '[...]', '**' (any depth) and '{a,b}'; '!PATTERN' excludes. Exit codes:
 0 done, 1 some file failed, 2 invalid input (nothing sent), 3 authentication or permission.
 """

@@ -47,8 +47,11 @@ class Settings(BaseSettings):
     )
 
     #: what the run does: upload PATHs to DESTINATION, get remote PATHs into the local
-    #: folder DESTINATION, or verify that the collection holds a manifest's files
-    command: Literal["upload", "get", "verify"] = Field("upload", validation_alias=_env("command"))
+    #: folder DESTINATION, verify that the collection holds a manifest's files, delete
+    #: remote PATHs, or prune the remote folder PATHS to its newest ``keep`` entries
+    command: Literal["upload", "get", "verify", "delete", "prune"] = Field(
+        "upload", validation_alias=_env("command")
+    )
     client_id: uuid.UUID | None = Field(None, validation_alias=_env("client_id"))
     client_secret: SecretStr | None = Field(None, validation_alias=_env("client_secret"))
     client_config: Path | None = Field(None, validation_alias=_env("client_config"))
@@ -82,6 +85,9 @@ class Settings(BaseSettings):
     from_manifest: Path | None = Field(None, validation_alias=_env("from_manifest"))
     verify_hash: bool = Field(False, validation_alias=_env("verify_hash"))
     mkdir: bool = Field(True, validation_alias=_env("mkdir"))
+    keep: int | None = Field(None, ge=1, le=100_000, validation_alias=_env("keep"))
+    #: seconds a Transfer task may take before Transfer ends it (6 hours, GitHub's job limit)
+    task_deadline: float = Field(21600, ge=1, le=604800, validation_alias=_env("task_deadline"))
     verbose: bool = Field(False, validation_alias=_env("verbose"))
     quiet: bool = Field(False, validation_alias=_env("quiet"))
     no_browser: bool = Field(False, validation_alias=_env("no_browser"))
@@ -162,6 +168,22 @@ class Settings(BaseSettings):
             problems.append(f"{_label('destination')}: is required for a get (the local folder)")
         if self.collection_id is None and self.from_manifest is None:
             problems.append(f"{_label('collection_id')}: is required for a get")
+        if problems:
+            raise SettingsError(problems)
+
+    def require_removal_target(self) -> None:
+        """``delete``: the paths and the collection; ``prune``: one folder and ``keep``."""
+        problems = []
+        if not self.paths:
+            problems.append(
+                f"{_label('paths')}: give the paths on the collection to {self.command}"
+            )
+        if self.command == "prune" and len(self.paths) > 1:
+            problems.append(f"{_label('paths')}: prune takes one folder (got {len(self.paths)})")
+        if self.command == "prune" and self.keep is None:
+            problems.append(f"{_label('keep')}: is required for prune (how many entries stay)")
+        if self.collection_id is None:
+            problems.append(f"{_label('collection_id')}: is required to {self.command}")
         if problems:
             raise SettingsError(problems)
 

@@ -193,3 +193,25 @@ def finish_get(
         for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.item.path))
     ]
     reporter.finish_ci(outputs, cut_table(head, rows))
+
+
+# -- delete and prune -----------------------------------------------------------------------
+
+
+def finish_removal(
+    reporter: Reporter, paths: Sequence[str], task_id: str, dry_run: bool, collection: str
+) -> None:
+    """The paths deleted (or, in a dry run, that would be), and the task that did it."""
+    verb = "would delete" if dry_run else "deleted"
+    for path in paths:
+        reporter.info(f"{verb} {shown(path)}")
+    by = f" by Transfer task {task_id}" if task_id else ""
+    reporter.tally(f"{len(paths)} {verb}{by}", False)
+    outputs = {
+        "deleted": reporter.list_output("deleted", list(paths), "paths", "the log"),
+        "count": str(len(paths)),
+        "task-id": task_id,
+    }
+    head = f"### globusput: {len(paths)} {verb}{by}\n\nCollection `{collection}`\n\n"
+    head += "| path |\n|---|\n"
+    reporter.finish_ci(outputs, cut_table(head, [f"| {markdown_text(p)} |\n" for p in paths]))

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="limit Transfer to N requests per T-second window (e.g. 20/10s); beyond, 429",
     )
     parser.add_argument(
+        "--task-rate",
+        type=int,
+        metavar="BYTES",
+        help="bytes a second a Transfer task moves (an assumption; default: 200 MiB/s)",
+    )
+    parser.add_argument(
         "--collection-type",
         choices=sorted(COLLECTION_TYPES),
         default="guest",
@@ -144,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         args.https_port,
     )
     standin.set_distance(args.latency, args.transfer_rate)
+    if args.task_rate:
+        standin.task_rate = args.task_rate
     collection = standin.collections[DEMO_COLLECTION_ID]
     try:
         if args.mode == "serve":

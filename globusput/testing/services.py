@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from globus_sdk.scopes import Scope, ScopeParser
 
 from globusput.testing.model import Token, auth_error, client_username, data_token_fits
-from globusput.testing.transfer import ENDPOINT, OPERATION, TransferRoutes, json_body, now
+from globusput.testing.taskroutes import TaskRoutes, task_route
+from globusput.testing.transfer import ENDPOINT, OPERATION, json_body, now
 from globusput.testing.userauth import UserAuth
 
 _CONSENTS = re.compile(r"^/v2/api/identities/([^/]+)/consents$")
@@ -37,7 +38,7 @@ _USER_AUTH_ROUTES = {
 }
 
 
-class ServicesHandler(TransferRoutes):
+class ServicesHandler(TaskRoutes):
     """Auth and Transfer on one port, each request recorded, delayed and faulted as set."""
 
     @property
@@ -99,6 +100,8 @@ class ServicesHandler(TransferRoutes):
             self._user_auth(
                 route, url.path, {k: v[0] for k, v in parse_qs(url.query).items()}, body
             )
+        elif route.startswith("transfer.") and task_route(url.path):
+            self._task(route, url.path, parse_qs(url.query), body)
         elif route.startswith("transfer."):
             self._transfer(url.path, parse_qs(url.query), body)
         elif route == "data.check":
@@ -121,7 +124,7 @@ class ServicesHandler(TransferRoutes):
         match = OPERATION.match(path)
         if match:
             return f"transfer.{match.group(2)}"
-        return "other"
+        return task_route(path) or "other"
 
     # -- Auth ------------------------------------------------------------------------------
     def _token(self, body: bytes) -> None:

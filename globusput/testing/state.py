@@ -29,6 +29,7 @@ from globusput.testing.model import (
     data_access_scope,
     https_scope,
 )
+from globusput.testing.tasks import TASK_RATE, Task
 
 
 class Consents(Protocol):
@@ -61,6 +62,11 @@ class State:
         self.latency: dict[str, float] = {}
         #: Transfer's rate limit, None for none; requests beyond it are answered 429
         self.transfer_limit: RateLimit | None = None
+        #: Transfer tasks by id, and the task each submission id made
+        self.tasks: dict[str, Task] = {}
+        self.submissions: dict[str, str] = {}
+        #: bytes a second a task moves (an assumption: see :mod:`~globusput.testing.tasks`)
+        self.task_rate = TASK_RATE
 
     @property
     def url(self) -> str:
@@ -88,6 +94,11 @@ class State:
             self.expired_token_status = 401
             self.latency = {}
             self.transfer_limit = None
+            for task in self.tasks.values():
+                task.cancelled.set()
+            self.tasks.clear()
+            self.submissions.clear()
+            self.task_rate = TASK_RATE
 
     # -- tokens ----------------------------------------------------------------------------
     def issue_token(

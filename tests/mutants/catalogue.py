@@ -374,4 +374,72 @@ CATALOGUE = [
         "            pass\n        self.app = user_app(settings, reporter)",
         (f"{E2E}/test_login.py::test_no_terminal_in_ci_fails_at_once",),
     ),
+    # -- deletion ----------------------------------------------------------------------------
+    Mutant(
+        "prune-takes-hidden",
+        "prune never deletes a running upload's staging folder",
+        "globusput/removal.py",
+        '        elif name.startswith("."):\n',
+        "        elif False:\n",
+        (f"{E2E}/test_removal.py::test_prune_keeps_the_newest_and_touches_nothing_else",),
+    ),
+    Mutant(
+        "prune-trusts-names",
+        "prune never leaves the folder named, whatever the listing says",
+        "globusput/removal.py",
+        "        if problem is not None:\n",
+        "        if False:\n",
+        (
+            f"{UNIT}/test_removal.py",
+            f"{E2E}/test_removal.py::test_a_lying_listing_cannot_lead_prune_out_of_its_folder",
+        ),
+    ),
+    Mutant(
+        "prune-drops-newest",
+        "prune never deletes the newest N",
+        "globusput/removal.py",
+        "    dated.sort(reverse=True)\n",
+        "    dated.sort()\n",
+        (
+            f"{UNIT}/test_removal.py",
+            f"{E2E}/test_removal.py::test_prune_keeps_the_newest_and_touches_nothing_else",
+        ),
+    ),
+    Mutant(
+        "root-deletable",
+        "delete never takes / or the home folder",
+        "globusput/removal.py",
+        '    if path in ("", "/~"):\n',
+        '    if path in ("/~",):\n',
+        (
+            f"{E2E}/test_removal.py::test_delete_refuses_the_collection_root_and_odd_paths_before_any_request",
+        ),
+    ),
+    Mutant(
+        "task-left-running",
+        "a stopped run cancels its Transfer task",
+        "globusput/tasks.py",
+        "        if stop.wait(interval):\n            cancel(collection, task_id)\n",
+        "        if stop.wait(interval):\n",
+        (f"{E2E}/test_removal.py::test_a_stopped_run_cancels_its_task",),
+    ),
+    Mutant(
+        "task-waits-out-permission",
+        "a task that needs a person is cancelled and said, not waited out",
+        "globusput/tasks.py",
+        "        if nice in NEEDS_A_PERSON:\n",
+        "        if False:\n",
+        (f"{E2E}/test_removal.py::test_a_task_denied_permission_is_cancelled_and_said",),
+    ),
+    Mutant(
+        "failed-task-is-success",
+        "a task that did not succeed is never reported as done",
+        "globusput/tasks.py",
+        '    if status == "SUCCEEDED":\n        return None\n',
+        '    if status in ("SUCCEEDED", "FAILED"):\n        return None\n',
+        (
+            f"{UNIT}/test_tasks.py",
+            f"{E2E}/test_removal.py::test_a_quota_failure_ends_the_run_with_its_reason",
+        ),
+    ),
 ]

@@ -96,7 +96,10 @@ def test_the_environment_names_the_command(
     monkeypatch.delenv("GLOBUS_CLIENT_ID", raising=False)
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get' or 'verify'" in err
+    assert (
+        "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get', 'verify', 'delete' "
+        "or 'prune'" in err
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ SHOWN = {
     "SelectionError",
     "ServiceError",
     "SettingsError",
+    "TaskFailed",
     "UploadFailed",
     "VerifyFailed",
 }
