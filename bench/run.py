@@ -59,6 +59,8 @@ class Bench:
         self.standin = StandIn(work / "standin").start()
         self.client_id, self.secret = self.standin.add_client()
         self.collection = str(uuid.uuid4())
+        #: a collection that sees the benchmark's files, for uploads by Transfer task
+        self.source = str(uuid.uuid4())
         self.root = work / "www"
         self.root.mkdir()
         tls = (
@@ -88,6 +90,7 @@ class Bench:
         self.standin.add_collection(
             self.collection, root=self.root, grant=[self.client_id], external_https=self.nginx.url
         )
+        self.standin.add_collection(self.source, root=self.work, grant=[self.client_id])
         import globus_sdk
 
         os.environ.update(self.standin.environment())
@@ -130,6 +133,13 @@ class Bench:
                 self.collection,
             ]
         )
+
+    def cmd_task(self, workload: Workload, folder: Path) -> str:
+        """The same upload as one Transfer task from the collection that sees ``folder``; the
+        stand-in's task moves bytes at ``StandIn.task_rate`` (an assumption, not Globus's)."""
+        where = "/" + folder.relative_to(self.work).as_posix() + "/"
+        task = ("--engine", "task", "--source-collection", self.source, "--source-path", where)
+        return self.cmd_globusput(workload, folder, task)
 
     def cmd_curl(self, workload: Workload, folder: Path) -> str:
         """One curl process: one stream for one file, --parallel for many (the ceilings)."""
@@ -409,6 +419,8 @@ def far_contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Work
         chosen["globusput --whole-folder"] = lambda w, f: bench.cmd_globusput(
             w, f, ("--whole-folder",)
         )
+    if len(workload.files) > 1:
+        chosen["globusput --engine task"] = bench.cmd_task
     chosen["curl (folders made beforehand)"] = bench.cmd_curl
     chosen["floor"] = bench.cmd_floor
     if len(workload.files) == 1:

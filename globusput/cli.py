@@ -16,18 +16,18 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from globusput.account_options import build_account_parser
 from globusput.envnames import SAFETY, misspelled
 from globusput.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, ConfigError, GlobusputError
 from globusput.options import (
     ACCOUNT_COMMANDS,
     FILE_COMMANDS,
     REMOVAL_COMMANDS,
-    build_account_parser,
     build_get_parser,
     build_parser,
     build_verify_parser,
 )
-from globusput.removal_options import build_removal_parser
+from globusput.task_options import build_removal_parser, build_wait_parser
 
 if TYPE_CHECKING:
     from globusput.report import Reporter
@@ -41,8 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command in ("get", "verify"):
             values = parse_file_command(command, args)
-        elif command in REMOVAL_COMMANDS:
-            values = parse_removal(command, args)
+        elif command in (*REMOVAL_COMMANDS, "wait"):
+            values = parse_task_command(command, args)
         elif command in ACCOUNT_COMMANDS:
             values = vars(build_account_parser(command).parse_args(args))
             if command == "login":
@@ -155,13 +155,20 @@ def parse_file_command(command: str, argv: Sequence[str]) -> dict[str, Any]:
     return values
 
 
-def parse_removal(command: str, argv: Sequence[str]) -> dict[str, Any]:
+def parse_task_command(command: str, argv: Sequence[str]) -> dict[str, Any]:
     """``delete PATH... [COLLECTION_ID]``, ``prune FOLDER [COLLECTION_ID]``: the last word is
-    the collection when it is a UUID (a path on the collection starts with '/')."""
-    namespace = build_removal_parser(command).parse_intermixed_args(argv)
+    the collection when it is a UUID (a path on the collection starts with '/');
+    ``wait TASK_ID [COLLECTION_ID]``."""
+    parser = build_wait_parser() if command == "wait" else build_removal_parser(command)
+    namespace = parser.parse_intermixed_args(argv)
     values = {k: v for k, v in vars(namespace).items() if v is not None and k != "args"}
     values["command"] = command
     positional: list[str] = namespace.args
+    if command == "wait":
+        if len(positional) > 2:
+            raise ConfigError("give TASK_ID [COLLECTION_ID]")
+        values.update(zip(("task_id", "collection_id"), positional, strict=False))
+        return values
     if positional:
         try:
             values["collection_id"] = str(uuid.UUID(positional[-1].strip()))
@@ -183,6 +190,7 @@ def split_command(args: list[str]) -> tuple[str | None, list[str]]:
             build_get_parser(),
             build_verify_parser(),
             *(build_removal_parser(c) for c in REMOVAL_COMMANDS),
+            build_wait_parser(),
         )
         for action in parser._actions
         if action.nargs is None and action.option_strings

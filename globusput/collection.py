@@ -259,7 +259,7 @@ class Collection:
                 scopes = consent_scopes(exc)
                 if scopes is not None:
                     if attempt == 0 and self._consent is not None:
-                        self._get_consent(scopes)
+                        self.get_consent(scopes)
                         continue
                     raise consent_error(self.id, scopes, self.identity) from None
                 if exc.info.authorization_parameters:
@@ -284,7 +284,7 @@ class Collection:
                 self._session(params)
                 self._session_met = True
 
-    def _get_consent(self, scopes: list[str]) -> None:
+    def get_consent(self, scopes: list[str]) -> None:
         """Once per run for the same scopes, whichever threads ran into it together."""
         with self._consent_lock:
             if set(scopes) <= self._consented:

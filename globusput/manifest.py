@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from globusput.plans import PlannedDownload, PlannedUpload
 
 
-#: Manifest statuses of files that should be on the collection afterwards.
-STORED = ("uploaded", "fetched")
+#: Manifest statuses of files that should be on the collection afterwards (``submitted``:
+#: once the Transfer task an upload left running is done; ``globusput wait`` says when).
+STORED = ("uploaded", "fetched", "submitted")
 #: How a skipped file is known to hold the local bytes (a whole-folder resume): its size and
 #: SHA-256 are then checked like an uploaded file's.
 SAME_BYTES = KEPT_BY["resume"]
@@ -188,6 +189,8 @@ def _wanted(entry: dict[str, Any], path: str) -> Wanted | str:
     size, sha256 = entry.get("size"), entry.get("sha256")
     if entry.get("status") == "skipped" and entry.get("checked") != SAME_BYTES:
         size = sha256 = None  # a file kept by --overwrite may differ from the local one
+    if entry.get("status") == "submitted" and sha256 is None:
+        size = None  # the task's sync level may keep a copy that differs
     if size is not None and (not isinstance(size, int) or size < 0):
         return "has a size that is not a count"
     if sha256 is not None and not _is_sha256(sha256):

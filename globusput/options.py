@@ -14,7 +14,7 @@ from globusput.envnames import NAMES
 
 ACCOUNT_COMMANDS = ("login", "logout", "whoami")
 #: Commands that move or check files; ``upload`` needs no name (``globusput PATH...``).
-FILE_COMMANDS = ("upload", "get", "verify", "delete", "prune")
+FILE_COMMANDS = ("upload", "get", "verify", "delete", "prune", "wait")
 #: Commands that remove files, each through a Transfer delete task.
 REMOVAL_COMMANDS = ("delete", "prune")
 
@@ -24,6 +24,7 @@ With no PATH, DESTINATION or COLLECTION_ID, everything comes from the environmen
 The other way round: globusput get REMOTE... LOCAL_FOLDER COLLECTION_ID, and
 globusput verify MANIFEST [COLLECTION_ID] (see globusput get --help, globusput verify --help).
 Old builds: globusput delete PATH... [COLLECTION_ID], globusput prune FOLDER --keep N.
+Large runs go as a Globus Transfer task with --source-collection and --source-path.
 Patterns: '*', '?', '[...]', '**' (any depth) and '{a,b}'; '!PATTERN' excludes. Exit codes:
 0 done, 1 some file failed, 2 invalid input (nothing sent), 3 authentication or permission.
 """
@@ -107,6 +108,27 @@ UPLOAD_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
         "mkdir",
         "do not create missing remote folders (GLOBUSPUT_MKDIR=false)",
         {"dest": "mkdir", "const": False},
+    ),
+    (
+        "--engine",
+        "engine",
+        "https: PUT each file from here; task: one Globus Transfer task from the source "
+        "collection; auto: a task for runs over 1,000 files or 10 GiB (default: auto)",
+        {"choices": ["auto", "https", "task"]},
+    ),
+    (
+        "--source-collection",
+        "source_collection_id",
+        "the collection that sees this runner's files",
+        {"metavar": "UUID", "dest": "source_collection_id"},
+    ),
+    ("--source-path", "source_path", "its path of the base folder", {"metavar": "PATH"}),
+    ("--no-wait", "no_wait", "submit the task and end; wait later: globusput wait", {}),
+    (
+        "--task-deadline",
+        "task_deadline",
+        "seconds a Transfer task may take before Transfer ends it (default: 21600)",
+        {"type": float, "metavar": "SECONDS"},
     ),
 ]
 #: The options of every command that reaches a collection.
@@ -249,36 +271,4 @@ def build_verify_parser() -> argparse.ArgumentParser:
         help=_env_help("also download every file and compare its SHA-256", "verify_hash"),
     )
     _add_all(parser, SHARED_OPTIONS, skip=("manifest",))
-    return parser
-
-
-def build_account_parser(command: str) -> argparse.ArgumentParser:
-    """``login``, ``logout`` and ``whoami``: the Native App login of a person."""
-    descriptions = {
-        "login": "Log in to Globus as yourself; tokens are stored for later uploads.",
-        "logout": "Revoke the stored Globus tokens and delete them.",
-        "whoami": "Show the Globus identity the stored tokens belong to.",
-    }
-    parser = argparse.ArgumentParser(prog=f"globusput {command}", description=descriptions[command])
-    if command == "login":
-        parser.add_argument(
-            "collections",
-            nargs="*",
-            metavar="COLLECTION_ID",
-            help="also consent now to uploading to these collections",
-        )
-        parser.add_argument(
-            "-n",
-            "--no-browser",
-            action="store_const",
-            const=True,
-            help=_env_help("print a URL and read the code", "no_browser"),
-        )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_const",
-        const=True,
-        help=_env_help("more detail", "verbose"),
-    )
     return parser

@@ -12,9 +12,10 @@ from typing import Any, Generic, Literal, TypeVar
 
 from globusput.errors import FilesFailed
 
-#: uploads end uploaded, skipped (kept on the collection), planned (dry run) or failed;
-#: downloads fetched, checked (hashed only: ``verify --hash``) or failed
-Status = Literal["uploaded", "skipped", "planned", "fetched", "checked", "failed"]
+#: uploads end uploaded, skipped (kept on the collection), planned (dry run), submitted (to
+#: a Transfer task not waited for) or failed; downloads fetched, checked (hashed only:
+#: ``verify --hash``) or failed
+Status = Literal["uploaded", "skipped", "planned", "submitted", "fetched", "checked", "failed"]
 Item = TypeVar("Item")
 
 #: What a file that never finished says, by why.

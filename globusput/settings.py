@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     #: what the run does: upload PATHs to DESTINATION, get remote PATHs into the local
     #: folder DESTINATION, verify that the collection holds a manifest's files, delete
     #: remote PATHs, or prune the remote folder PATHS to its newest ``keep`` entries
-    command: Literal["upload", "get", "verify", "delete", "prune"] = Field(
+    command: Literal["upload", "get", "verify", "delete", "prune", "wait"] = Field(
         "upload", validation_alias=_env("command")
     )
     client_id: uuid.UUID | None = Field(None, validation_alias=_env("client_id"))
@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     keep: int | None = Field(None, ge=1, le=100_000, validation_alias=_env("keep"))
     #: seconds a Transfer task may take before Transfer ends it (6 hours, GitHub's job limit)
     task_deadline: float = Field(21600, ge=1, le=604800, validation_alias=_env("task_deadline"))
+    #: how an upload moves its bytes: HTTPS from this runner, or a Transfer task from the
+    #: source collection that sees the local files (auto: a task for large runs only)
+    engine: Literal["auto", "https", "task"] = Field("auto", validation_alias=_env("engine"))
+    source_collection_id: uuid.UUID | None = Field(
+        None, validation_alias=_env("source_collection_id")
+    )
+    #: the source collection's path of the local base folder (--base-dir, or the working one)
+    source_path: str | None = Field(None, validation_alias=_env("source_path"))
+    no_wait: bool = Field(False, validation_alias=_env("no_wait"))
+    task_id: uuid.UUID | None = Field(None, validation_alias=_env("task_id"))
     verbose: bool = Field(False, validation_alias=_env("verbose"))
     quiet: bool = Field(False, validation_alias=_env("quiet"))
     no_browser: bool = Field(False, validation_alias=_env("no_browser"))
@@ -131,6 +141,30 @@ class Settings(BaseSettings):
         if value is not None and not value.strip():
             raise ValueError("is empty; give a folder such as /builds/ or a file path")
         return value
+
+    @model_validator(mode="after")
+    def _task_engine_fits(self) -> Settings:
+        """A Transfer task needs its source, and cannot do what only HTTPS uploads do."""
+        problems = []
+        if (self.source_collection_id is None) != (self.source_path is None):
+            problems.append(
+                "GLOBUSPUT_SOURCE_COLLECTION_ID and GLOBUSPUT_SOURCE_PATH go together: the "
+                "collection that sees this runner's files, and its path of the base folder"
+            )
+        if self.source_path is not None and not self.source_path.startswith("/"):
+            problems.append("GLOBUSPUT_SOURCE_PATH must be a path from the top, such as /scratch/")
+        if self.engine == "task" and self.source_collection_id is None:
+            problems.append("GLOBUSPUT_ENGINE=task needs GLOBUSPUT_SOURCE_COLLECTION_ID")
+        if self.engine == "task" and (self.whole_folder or self.atomic or not self.mkdir):
+            problems.append(
+                "GLOBUSPUT_ENGINE=task writes in place and makes the folders it needs: drop "
+                "--whole-folder, --atomic and --no-mkdir, or use --engine https"
+            )
+        if self.no_wait and self.engine != "task":
+            problems.append("--no-wait leaves a Transfer task running: it needs --engine task")
+        if problems:
+            raise ValueError("\n".join(["", *problems]))  # each names its settings
+        return self
 
     @model_validator(mode="after")
     def _read_client_config(self) -> Settings:
@@ -241,6 +275,9 @@ def load_settings(cli_values: dict[str, Any], problems: Sequence[str] = ()) -> S
     except ValidationError as exc:
         problems = list(problems)
         for err in exc.errors(include_url=False):
+            if not err["loc"] and "\n" in err["msg"]:  # a check across settings: named
+                problems += [line for line in err["msg"].split("\n")[1:] if line]
+                continue
             field = str(err["loc"][0]) if err["loc"] else "client_config"
             field = next((f for f, (e, _) in NAMES.items() if e == field), field)
             message = err["msg"].removeprefix("Value error, ")

@@ -22,6 +22,7 @@ MARK = {
     "uploaded": "✅ uploaded",
     "skipped": "⏭️ skipped",
     "planned": "📝 planned",
+    "submitted": "📨 submitted",
     "fetched": "✅ fetched",
 }
 
@@ -81,6 +82,7 @@ def finish_upload(
     where: tuple[str, str, Path | None],
     attempted: bool = True,
     leftovers: Sequence[str] = (),
+    task_id: str = "",
 ) -> None:
     """The count, manifest and CI outputs; ``where`` is the collection, the destination and
     the manifest file. ``attempted`` False when the run stopped before its first file (each
@@ -102,12 +104,14 @@ def finish_upload(
         reporter.tally(f"nothing uploaded: stopped before {files}", True)
     else:
         parts = [f"{counts['uploaded']} uploaded ({human_size(counts['bytes'])})"]
-        parts += [f"{counts[s]} {s}" for s in ("skipped", "planned") if counts[s]]
+        parts += [f"{counts[s]} {s}" for s in ("skipped", "planned", "submitted") if counts[s]]
         parts.append(f"{counts['failed']} failed")
         reporter.tally(", ".join(parts) + f" in {seconds:.1f}s", bool(counts["failed"]))
     record = upload_manifest(collection, destination, outcomes)
     if warnings:
         record["warnings"] = warnings
+    if task_id:  # the Transfer task that moved the bytes (--engine task)
+        record["task_id"] = task_id
     written = _write_manifest(reporter, manifest, record)
     uploaded = [o for o in outcomes if o.status == "uploaded"]
     outputs = {
@@ -117,6 +121,7 @@ def finish_upload(
         "count": str(len(uploaded)),
         "bytes": str(counts["bytes"]),
         "manifest": written or "",
+        "task-id": task_id,
     }
     notes = "".join(f"> **warning:** {markdown_text(w)}\n\n" for w in warnings[:20])
     reporter.finish_ci(outputs, notes + upload_table(outcomes, collection))
@@ -144,7 +149,7 @@ def upload_table(outcomes: Sequence[Outcome[PlannedUpload]], collection: str) ->
 
 
 def _counts(outcomes: Sequence[Outcome[PlannedUpload]]) -> dict[str, int]:
-    counts = {"uploaded": 0, "skipped": 0, "failed": 0, "planned": 0, "bytes": 0}
+    counts = {"uploaded": 0, "skipped": 0, "failed": 0, "planned": 0, "submitted": 0, "bytes": 0}
     for outcome in outcomes:
         counts[outcome.status] += 1
         if outcome.status == "uploaded":

@@ -27,7 +27,7 @@ from globusput.collection import Collection
 from globusput.errors import EXIT_AUTH, EXIT_FAILED, GlobusputError, Interrupted, ServiceError
 from globusput.inert import shown
 from globusput.refusals import service_error
-from globusput.report import Reporter
+from globusput.report import Reporter, human_size
 from globusput.session import stopped_by_signals
 
 POLL_FIRST, POLL_GROWTH, POLL_MOST = 1.0, 1.5, 20.0
@@ -127,28 +127,39 @@ def carry_out(
     data: globus_sdk.TransferData | globus_sdk.DeleteData,
     reporter: Reporter,
     seconds: float,
-) -> tuple[str, dict[str, Any]]:
-    """Submit, say so, and wait for the task under the signal handlers: SIGINT or SIGTERM
-    cancels it. Raises what its ending means; returns its id and last document."""
+) -> str:
+    """Submit a task and wait for it to succeed (delete, prune); its id. Raises what any
+    other ending means; an interruption cancels it."""
     task_id = submit(collection, data)
-    reporter.info(f"Transfer task {task_id} submitted; waiting for it (interrupting cancels it)")
+    document, signum = watch(collection, task_id, reporter, seconds, cancel=True)
+    if signum:
+        raise Interrupted(signum)
+    failure = ending(document, task_id)
+    if failure is not None:
+        raise failure
+    return task_id
+
+
+def watch(
+    collection: Collection, task_id: str, reporter: Reporter, seconds: float, cancel: bool
+) -> tuple[dict[str, Any], int]:
+    """Wait for a task under the signal handlers, saying how far it is; its last document
+    and the signal that stopped the waiting (0: none). ``cancel``: a signal cancels the
+    task too (the run that submitted it); otherwise the task goes on (``globusput wait``)."""
+    then = "interrupting cancels it" if cancel else "interrupting leaves it running"
+    reporter.info(f"waiting for Transfer task {task_id} ({then})")
     stop, last = threading.Event(), [Progress(0, 0, 0, 0)]
 
     def progress(now: Progress) -> None:
         if now != last[0]:
             last[0] = now
-            reporter.info(f"task {task_id}: {now.done + now.skipped} of {now.files} done")
+            done = f"{now.done + now.skipped} of {now.files} files"
+            reporter.info(f"task {task_id}: {done}, {human_size(now.bytes)} moved")
 
+    until = time.monotonic() + seconds + GRACE
     with stopped_by_signals(stop) as received:
-        document = wait(
-            collection, task_id, stop, reporter.warn, progress, time.monotonic() + seconds + GRACE
-        )
-    if received:
-        raise Interrupted(received[0])
-    failure = ending(document, task_id)
-    if failure is not None:
-        raise failure
-    return task_id, document
+        document = wait(collection, task_id, stop, reporter.warn, progress, until, cancel)
+    return document, received[0] if received else 0
 
 
 def submit(collection: Collection, data: globus_sdk.TransferData | globus_sdk.DeleteData) -> str:
@@ -178,6 +189,7 @@ def wait(
     warn: Callable[[str], None],
     progress: Callable[[Progress], None],
     until: float,
+    cancel_on_stop: bool = True,
 ) -> dict[str, Any]:
     """Poll until the task ends; its last document. A lasting trouble cancels it and raises;
     ``stop`` (a signal) cancels it and returns the document of the cancelled task. Past
@@ -207,6 +219,8 @@ def wait(
             said.add(nice)
             warn(f"Transfer task {task_id} reports {shown(nice)}; Transfer retries it")
         if stop.wait(interval):
+            if not cancel_on_stop:
+                return document
             cancel(collection, task_id)
             return task_document(collection, task_id)
         interval = min(interval * POLL_GROWTH, POLL_MOST)
@@ -220,7 +234,7 @@ def ending(document: dict[str, Any], task_id: str) -> TaskFailed | None:
     fatal = document.get("fatal_error")
     code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
     if code in NEEDS_A_PERSON:
-        return trouble(task_id, code, "the identity")
+        return trouble(task_id, code, "the identity", cancelled=False)
     if code in ENDINGS or "DEADLINE" in code:
         return unfinished(task_id, code if code in ENDINGS else "EXPIRED")
     said = fatal.get("description") if isinstance(fatal, dict) else None
@@ -239,12 +253,15 @@ def unfinished(task_id: str, code: str) -> TaskFailed:
     return TaskFailed(f"Transfer task {task_id} {ENDINGS[code]}: it stopped before it was done")
 
 
-def trouble(task_id: str, code: str, who: str) -> TaskFailed:
-    text = NEEDS_A_PERSON[code].format(who=who)
-    return TaskFailed(
-        f"Transfer task {task_id} met a lasting error, {code}, and was cancelled: {text}",
-        auth=code == "PERMISSION_DENIED",
-    )
+def trouble(task_id: str, code: str, who: str, cancelled: bool = True) -> TaskFailed:
+    """A lasting error: globusput cancelled the task for it, or Transfer ended it so."""
+    text, auth = NEEDS_A_PERSON[code].format(who=who), code == "PERMISSION_DENIED"
+    if cancelled:
+        return TaskFailed(
+            f"Transfer task {task_id} met a lasting error, {code}, and was cancelled: {text}",
+            auth=auth,
+        )
+    return TaskFailed(f"Transfer task {task_id} failed on a lasting error, {code}: {text}", auth)
 
 
 def task_document(collection: Collection, task_id: str) -> dict[str, Any]:

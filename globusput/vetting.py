@@ -55,7 +55,7 @@ def select_uploads(
     secret = settings.client_secret
     refuse_credentials(selection.files, protected, [secret.get_secret_value()] if secret else [])
     advice = scale_advice(selection.files)
-    if advice:
+    if advice and settings.source_collection_id is None:
         warn(advice)
     return selection.files
 
@@ -72,8 +72,9 @@ def scale_advice(files: Sequence[LocalFile]) -> str | None:
         return None
     return (
         f"{len(files)} files, {total / (1 << 30):.1f} GiB: uploading this one HTTPS request per "
-        "file will be slow; pack many small files into archives, or stage the data where a "
-        "Globus endpoint can read it and submit a Globus Transfer task instead"
+        "file will be slow; pack many small files into archives, or, where a Globus "
+        "collection sees these files, hand the upload to a Globus Transfer task: set "
+        "GLOBUSPUT_SOURCE_COLLECTION_ID and GLOBUSPUT_SOURCE_PATH (see the README's Scale)"
     )
 
 

@@ -30,7 +30,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
             reporter.warn(f"{path} is not on the collection: nothing to delete there")
         if there and not settings.dry_run:
             data = deletion(collection.id, there, "delete", settings.task_deadline)
-            task_id, _ = carry_out(collection, data, reporter, settings.task_deadline)
+            task_id = carry_out(collection, data, reporter, settings.task_deadline)
             still = still_listed(there, collection.listings(folders))
             if still:
                 raise ServiceError(

@@ -36,7 +36,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
         reporter.info(f"keeping the newest {settings.keep} of {folder}/: {kept}")
         if pruning.removed and not settings.dry_run:
             data = deletion(collection.id, pruning.paths(), "prune", settings.task_deadline)
-            task_id, _ = carry_out(collection, data, reporter, settings.task_deadline)
+            task_id = carry_out(collection, data, reporter, settings.task_deadline)
             problems = check_pruned(pruning, collection.listing(folder))
             if problems:
                 raise ServiceError(

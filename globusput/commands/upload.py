@@ -29,6 +29,7 @@ from globusput.errors import (
     UploadFailed,
 )
 from globusput.folders import Folders
+from globusput.handover import by_task, hand_over
 from globusput.inert import shown
 from globusput.outcomes import Outcome, failed, raise_if_failed
 from globusput.paths import (
@@ -103,6 +104,9 @@ def _upload_to(
     if in_home(destination):  # Transfer knows where /~/ is; the HTTPS server does not
         destination = rebase_home(destination, collection.home())
     plan = plan_uploads(files, destination, info.base_url)
+    if by_task(settings, files):  # Transfer makes the folders, and moves the bytes
+        hand_over(settings, reporter, plan, collection, info)
+        return
     folders = Folders(collection, settings.mkdir)
     folders.refuse_folder_as_file(destination)
     if settings.dry_run:

@@ -109,10 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="limit Transfer to N requests per T-second window (e.g. 20/10s); beyond, 429",
     )
     parser.add_argument(
-        "--task-rate",
-        type=int,
-        metavar="BYTES",
-        help="bytes a second a Transfer task moves (an assumption; default: 200 MiB/s)",
+        "--task-rate", type=int, metavar="BYTES", help="bytes a second a task moves"
     )
     parser.add_argument(
         "--collection-type",

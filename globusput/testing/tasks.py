@@ -193,6 +193,7 @@ class TaskRunner:
         task.counts["files"] = len(pairs)
         for source_path, source, target_path, target in pairs:
             allowed = task.destination.allows(task.username, target_path)
+            allowed = allowed and task.source.allows(task.username, source_path)
             self._file_fault(source_path, allowed)
             if self._in_sync(source, target):
                 self._count("files_skipped")

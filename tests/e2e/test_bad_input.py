@@ -271,7 +271,7 @@ CASES = [
     Case(
         "an unknown command",
         [],
-        "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get' or 'verify'",
+        "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get', 'verify', 'delete'",
         env={"GLOBUSPUT_COMMAND": "download"},
     ),
     Case(

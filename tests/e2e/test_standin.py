@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -370,3 +371,70 @@ def test_downloads_answer_ranges_as_observed(standin: StandIn, honours: bool) ->
         answer = get(refused)
         assert answer.status_code == 416, refused
         assert answer.headers["Content-Range"] == "bytes */100"
+
+
+def _task_client(standin: StandIn) -> tuple[dict[str, str], Collection, Collection]:
+    client = standin.add_client()
+    source = standin.add_collection(grant=[client[0]])
+    target = standin.add_collection(grant=[client[0]])
+    return (
+        bearer(tokens(grant(standin, client, TRANSFER))["transfer.api.globus.org"]),
+        source,
+        target,
+    )
+
+
+def _finished(standin: StandIn, auth: dict[str, str], task_id: str) -> dict[str, Any]:
+    for _ in range(100):
+        document: dict[str, Any] = call(
+            standin, "GET", f"/v0.10/task/{task_id}", headers=auth
+        ).json()
+        if document["status"] != "ACTIVE":
+            return document
+        time.sleep(0.05)
+    raise AssertionError("the task did not end")
+
+
+def test_transfer_tasks_move_files_honour_sync_levels_and_resubmission(standin: StandIn) -> None:
+    auth, source, target = _task_client(standin)
+    (source.root / "d").mkdir()
+    (source.root / "d" / "a").write_bytes(b"new")
+    (target.root / "d").mkdir()
+    (target.root / "d" / "a").write_bytes(b"old")
+    submission = call(standin, "GET", "/v0.10/submission_id", headers=auth).json()["value"]
+    body = {
+        "DATA_TYPE": "transfer",
+        "submission_id": submission,
+        "source_endpoint": source.id,
+        "destination_endpoint": target.id,
+        "sync_level": "exists",
+        "DATA": [
+            {
+                "DATA_TYPE": "transfer_item",
+                "source_path": "/d/",
+                "destination_path": "/e/",
+                "recursive": True,
+            },
+            {"DATA_TYPE": "transfer_item", "source_path": "/d/a", "destination_path": "/d/a"},
+        ],
+    }
+    first = call(standin, "POST", "/v0.10/transfer", headers=auth, json=body)
+    assert (first.status_code, first.json()["code"]) == (202, "Accepted")
+    again = call(standin, "POST", "/v0.10/transfer", headers=auth, json=body)
+    assert again.json()["code"] == "Duplicate"  # the same submission id: the same task
+    assert again.json()["task_id"] == first.json()["task_id"]
+    document = _finished(standin, auth, first.json()["task_id"])
+    assert document["status"] == "SUCCEEDED" and document["files_skipped"] == 1
+    assert target.tree() == {"/d/a": b"old", "/e/a": b"new"}  # "exists" kept /d/a
+    moved = call(
+        standin, "GET", f"/v0.10/task/{document['task_id']}/successful_transfers", headers=auth
+    ).json()
+    assert [m["destination_path"] for m in moved["DATA"]] == ["/e/a"]
+    # another identity does not see the task; a path with '..' is refused at submission
+    other, _, _ = _task_client(standin)
+    assert (
+        call(standin, "GET", f"/v0.10/task/{document['task_id']}", headers=other).status_code == 404
+    )
+    body["submission_id"] = "another"
+    body["DATA"] = [{"source_path": "/d/../x", "destination_path": "/y"}]
+    assert call(standin, "POST", "/v0.10/transfer", headers=auth, json=body).status_code == 400

@@ -419,8 +419,8 @@ CATALOGUE = [
         "task-left-running",
         "a stopped run cancels its Transfer task",
         "globusput/tasks.py",
-        "        if stop.wait(interval):\n            cancel(collection, task_id)\n",
-        "        if stop.wait(interval):\n",
+        "            cancel(collection, task_id)\n            return task_document(collection, task_id)\n",
+        "            return task_document(collection, task_id)\n",
         (f"{E2E}/test_removal.py::test_a_stopped_run_cancels_its_task",),
     ),
     Mutant(
@@ -440,6 +440,39 @@ CATALOGUE = [
         (
             f"{UNIT}/test_tasks.py",
             f"{E2E}/test_removal.py::test_a_quota_failure_ends_the_run_with_its_reason",
+        ),
+    ),
+    # -- uploads by Transfer task ---------------------------------------------------------------
+    Mutant(
+        "task-copy-of-other-files-published",
+        "an upload by task counts only copies of this runner's files as uploaded",
+        "globusput/handover.py",
+        "    if entry.size != item.size:\n",
+        "    if False:\n",
+        (
+            f"{UNIT}/test_handover.py",
+            f"{E2E}/test_handover.py::test_a_source_path_that_shows_other_files_publishes_nothing_as_uploaded",
+        ),
+    ),
+    Mutant(
+        "task-overwrites-kept-files",
+        "--overwrite never keeps what is on the collection, by either engine",
+        "globusput/handover.py",
+        '    "never": "exists",\n',
+        '    "never": None,\n',
+        (
+            f"{E2E}/test_handover.py::test_overwrite_never_becomes_a_sync_level_that_keeps_what_is_there",
+        ),
+    ),
+    Mutant(
+        "task-never-chosen",
+        "large runs with a source collection go as a Transfer task",
+        "globusput/handover.py",
+        "    return len(files) > TASK_FILES or sum(f.size for f in files) > TASK_BYTES\n",
+        "    return False\n",
+        (
+            f"{UNIT}/test_handover.py",
+            f"{E2E}/test_handover.py::test_auto_hands_large_runs_to_transfer_and_keeps_small_ones_on_https",
         ),
     ),
 ]

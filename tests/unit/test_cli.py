@@ -97,8 +97,8 @@ def test_the_environment_names_the_command(
     assert main([]) == 2
     err = capsys.readouterr().err
     assert (
-        "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get', 'verify', 'delete' "
-        "or 'prune'" in err
+        "GLOBUSPUT_COMMAND (COMMAND): Input should be 'upload', 'get', 'verify', 'delete', "
+        "'prune' or 'wait'" in err
     )
 
 

@@ -149,3 +149,25 @@ def test_whole_folder_cannot_go_without_folder_creation() -> None:
     with pytest.raises(SettingsError, match=expected):
         load_settings({"whole_folder": True, "mkdir": False})
     assert load_settings({"whole_folder": True}).whole_folder
+
+
+def test_the_task_engine_settings_are_checked_together_each_named() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"engine": "task", "whole_folder": True, "source_path": "rel/"})
+    problems = raised.value.problems
+    assert any("go together" in p for p in problems)
+    assert any("from the top" in p for p in problems)
+    assert any("needs GLOBUSPUT_SOURCE_COLLECTION_ID" in p for p in problems)
+    assert any("writes in place" in p for p in problems)
+    assert not any(p.startswith("GLOBUSPUT_CLIENT_CONFIG") for p in problems)
+    with pytest.raises(SettingsError, match="needs --engine task"):
+        load_settings({"no_wait": True})
+    with pytest.raises(SettingsError, match="drop --whole-folder, --atomic and --no-mkdir"):
+        load_settings(
+            {
+                "engine": "task",
+                "mkdir": False,
+                "source_path": "/s/",
+                "source_collection_id": "6528bad5-bc02-497d-8a4f-a38547d0e72a",
+            }
+        )

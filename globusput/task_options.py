@@ -1,12 +1,13 @@
-"""The words of ``delete`` and ``prune``, the commands that let old builds go (kept apart
-from :mod:`globusput.options`, which holds the commands that move files)."""
+"""The words of the commands that are Transfer tasks: ``delete`` and ``prune``, which let old
+builds go, and ``wait``, which waits for a task an upload left running (``--no-wait``)."""
 
 from __future__ import annotations
 
 import argparse
 
-from globusput.options import SHARED_OPTIONS, _add, _add_all
+from globusput.options import SHARED_OPTIONS, UPLOAD_OPTIONS, _add, _add_all
 
+TASK_DEADLINE = next(o for o in UPLOAD_OPTIONS if o[1] == "task_deadline")
 #: Options of the shared set that mean nothing to a deletion.
 _UNUSED = ("concurrency", "retries", "retry_backoff", "timeout", "if_no_files_found", "manifest")
 
@@ -40,13 +41,24 @@ def build_removal_parser(command: str) -> argparse.ArgumentParser:
         "GLOBUS_COLLECTION_ID]",
     )
     _add(parser, "--dry-run", "dry_run", "list what would be deleted, delete nothing")
-    _add(
-        parser,
-        "--task-deadline",
-        "task_deadline",
-        "seconds the Transfer task may take before Transfer ends it (default: 21600)",
-        type=float,
-        metavar="SECONDS",
+    _add_all(parser, [TASK_DEADLINE, *SHARED_OPTIONS], skip=_UNUSED)
+    return parser
+
+
+def build_wait_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="globusput wait",
+        usage="globusput wait [OPTIONS] TASK_ID [COLLECTION_ID]",
+        description="Wait for a Globus Transfer task (one an upload with --no-wait left "
+        "running) and end as it ends: 0 when it succeeded. Interrupting stops the waiting, "
+        "not the task; a lasting error that needs a person cancels it.",
     )
-    _add_all(parser, SHARED_OPTIONS, skip=_UNUSED)
+    parser.add_argument(
+        "args",
+        nargs="*",
+        metavar="TASK_ID [COLLECTION_ID]",
+        help="the task; then the collection it writes to [env: GLOBUSPUT_TASK_ID, "
+        "GLOBUS_COLLECTION_ID]",
+    )
+    _add_all(parser, [TASK_DEADLINE, *SHARED_OPTIONS], skip=_UNUSED)
     return parser
