@@ -441,3 +441,22 @@ def test_a_person_gets_and_verifies_with_the_stored_login(user: Runner) -> None:
     result = as_user(user, "verify", "--hash", "m.json")
     assert result.returncode == 0, result.output
     assert user.standin.counts["auth.authorize"] == 0 and user.standin.counts["data.GET"] == 2
+
+
+def test_a_person_uploading_by_task_from_a_mapped_collection_consents_once(user: Runner) -> None:
+    """The task needs data_access on the mapped source too: Transfer asks at submission, the
+    person approves at a terminal, the same submission goes on."""
+    source = user.standin.add_collection(
+        grant=[USER], entity_type="GCSv5_mapped_collection", root=user.workspace
+    )
+    try:
+        task = ["--engine", "task", "--source-collection", source.id, "--source-path", "/"]
+        output = paste_login(user, "a.txt", "/t/", user.collection_id, *task, prompts=2)
+        assert "consent to" in output
+        assert user.tree() == {"/t/a.txt": b"a"}
+        assert f"scopes/{source.id}/data_access" in user.standin.users.requested[-1]
+        assert len(user.standin.tasks) == 1  # one task, submitted again after the consent
+    finally:
+        assert source.server is not None
+        source.server.shutdown()
+        del user.standin.collections[source.id]
