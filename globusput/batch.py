@@ -162,6 +162,13 @@ class Uploads:
     def _work(self, index: int) -> None:
         item = self.plan[index]
         may_defer = index not in self._deferred
+        # the folder's first file finds out whether it exists, the others wait for its answer
+        # (not a refused PUT each); asked before ``waiting``: that first file has the folder's
+        # making under way before it answers
+        answer = self.folders.first_of(item.folder, index) if may_defer else None
+        if answer is not None:
+            answer.add_done_callback(lambda _: self.pool.again(index))
+            return
         if may_defer and self.folders.waiting(item.folder):
             self._step_aside(index, FolderPending(item.folder))
             return
@@ -171,6 +178,8 @@ class Uploads:
         except FolderPending as pending:
             self._step_aside(index, pending)
             return
+        finally:
+            self.folders.answered(item.folder, index)
         self._complete(index, outcome)
 
     def _step_aside(self, index: int, pending: FolderPending) -> None:

@@ -46,6 +46,8 @@ class Folders:
         self._cells: dict[str, Future[FolderState]] = {}  #: made, or known to exist
         self._making: dict[str, Future[FolderState]] = {}  #: being made on a helper thread
         self._file_not_folder: dict[str, bool] = {}
+        #: a folder's first file, finding out whether it exists, by folder: (plan index, done)
+        self._probes: dict[str, tuple[int, Future[None]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self.note("/")
 
@@ -196,6 +198,24 @@ class Folders:
         if state == "existed" and self.is_a_file(folder):
             raise file_in_the_way(folder)
         return False
+
+    def first_of(self, folder: str, index: int) -> Future[None] | None:
+        """One file finds out whether a folder this run knows nothing of exists; the others
+        of that folder wait for its answer (returned: resend them when it is done) instead of
+        each sending a PUT that may be refused. None: go ahead."""
+        with self._lock:
+            if folder in self._cells:
+                return None  # known, or being made: as usual
+            owner, answer = self._probes.setdefault(folder, (index, Future()))
+        return None if owner == index or answer.done() else answer
+
+    def answered(self, folder: str, index: int) -> None:
+        """The folder's first file has its answer (stored, failed, or waiting for the folder
+        to be made): the files waiting for it go, whatever it was."""
+        with self._lock:
+            owner, answer = self._probes.get(folder, (-1, None))
+        if owner == index and answer is not None and not answer.done():
+            answer.set_result(None)
 
     def waiting(self, folder: str) -> bool:
         """Whether ``folder`` is being made on a helper thread right now."""

@@ -475,4 +475,12 @@ CATALOGUE = [
             f"{E2E}/test_handover.py::test_auto_hands_large_runs_to_transfer_and_keeps_small_ones_on_https",
         ),
     ),
+    Mutant(
+        "refused-put-per-file",
+        "a new folder costs at most one refused PUT",
+        "globusput/folders.py",
+        "        return None if owner == index or answer.done() else answer\n",
+        "        return None\n",
+        (f"{E2E}/test_distance.py::test_transfer_calls_grow_with_folders_not_files",),
+    ),
 ]

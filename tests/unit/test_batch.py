@@ -25,6 +25,12 @@ class _Folders:
     def waiting(self, folder: str) -> bool:
         return False
 
+    def first_of(self, folder: str, index: int) -> None:
+        return None
+
+    def answered(self, folder: str, index: int) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
