@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from globusput.testing.model import TRANSFER_RS, Collection, Token
-from globusput.testing.people import session_satisfied
 from globusput.testing.tasks import Task, TaskRunner
 from globusput.testing.transfer import TransferRoutes, json_body
 
@@ -99,7 +98,7 @@ class TaskRoutes(TransferRoutes):
             if collection is None:
                 self._error(404, "EndpointNotFound", f"No such endpoint '{collection_id}'", path)
                 return
-            if self._not_allowed(token, collection, path):
+            if self._refuses(collection, token, path):
                 return
         with self.standin.lock:
             known = self.standin.submissions.get(submission)
@@ -123,31 +122,6 @@ class TaskRoutes(TransferRoutes):
                 "task_link": {"DATA_TYPE": "link", "href": f"/v0.10/task/{task_id}?format=json"},
             },
         )
-
-    def _not_allowed(self, token: Token, collection: Collection, path: str) -> bool:
-        """Refused at submission, as file operations are: an endpoint, a session policy,
-        consent Transfer lacks (the sender's consents decide)."""
-        if collection.is_endpoint:
-            self._error(400, "ClientError.BadRequest", f"'{collection.id}' is an endpoint", path)
-            return True
-        if not session_satisfied(token, collection):
-            self._session_required(collection, path)
-            return True
-        if not self.standin.may_access_data(token, collection):
-            required = [self.standin.required_consent(collection)]
-            self.send_json(
-                403,
-                {
-                    "code": "ConsentRequired",
-                    "message": "Missing required data_access consent",
-                    "required_scopes": required,
-                    "authorization_parameters": {"required_scopes": required},
-                    "request_id": secrets.token_hex(5),
-                    "resource": path,
-                },
-            )
-            return True
-        return False
 
     def _new_task(
         self,

@@ -97,6 +97,21 @@ class TransferRoutes(Handler):
             if data_type != operation:
                 self._error(400, "ClientError.BadRequest", f"DATA_TYPE must be {operation}", path)
                 return True
+        if self._refuses(collection, token, path):
+            return True
+        if token.username in collection.transfer_denied:
+            self._error(
+                403,
+                "EndpointPermissionDenied",
+                "Denied by endpoint, Error (list)\nMessage: Permission denied",
+                path,
+            )
+            return True
+        return False
+
+    def _refuses(self, collection: Collection, token: Token, path: str) -> bool:
+        """Transfer's refusals before it touches a collection, for file operations and task
+        submissions alike: an endpoint, a session policy, consent it lacks."""
         if collection.is_endpoint:
             self._error(
                 400,
@@ -119,14 +134,6 @@ class TransferRoutes(Handler):
             if collection.consent_scopes_at != "top":
                 answer["authorization_parameters"] = {"required_scopes": required}
             self.send_json(403, answer)
-            return True
-        if token.username in collection.transfer_denied:
-            self._error(
-                403,
-                "EndpointPermissionDenied",
-                "Denied by endpoint, Error (list)\nMessage: Permission denied",
-                path,
-            )
             return True
         return False
 
