@@ -46,7 +46,8 @@ NEEDS_A_PERSON = {
     "PERMISSION_DENIED": "{who} may not write or delete there: grant it access on the collection",
     "QUOTA_EXCEEDED": "the collection's storage quota is exhausted: free space or ask its "
     "administrator for more",
-    "FILE_NOT_FOUND": "a path the task names is not there: check the paths given",
+    "FILE_NOT_FOUND": "a path the task names is not there: check the paths given (for an "
+    "upload by task, GLOBUSPUT_SOURCE_PATH)",
     "NOT_A_FILE": "a path the task names as a file is a folder",
     "NO_SPACE_LEFT": "the collection's storage is full: ask its administrator",
 }
