@@ -4,7 +4,7 @@ every ending said in words a user can act on.
 A task outlives the request that made it, so a submission carries a submission id (asked for
 first: one request) and a repeated submission is answered with the same task. Waiting costs one
 ``GET /task`` per poll; the polls start at 1 s and grow by half up to 20 s, so a task of a
-minute takes about 9 polls and its end is noticed within a fifth of its length (at most 20 s).
+minute takes about 10 polls and its end is noticed within half its length (at most 20 s).
 Whatever the document says is another party's: the task id must be a UUID, counters are
 numbers or nothing, and an unknown status is a failure, not success.
 """
