@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Container entry: settings come from the environment (GLOBUS_*, GLOBUSPUT_*)."""
 
-import sys
-
-from globusput.cli import main
+from globusput.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run()

@@ -1,3 +1,3 @@
-from globusput.cli import main
+from globusput.cli import run
 
-raise SystemExit(main())
+run()

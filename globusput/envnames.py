@@ -71,10 +71,12 @@ def misspelled(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
         if name in known or name in TEST_ONLY:
             continue
         upper = name.upper()
+        if not upper.startswith("GLOBUS") or upper.startswith("GLOBUS_SDK_"):
+            continue  # other programs' variables: no comparing with each of ours
         near = difflib.get_close_matches(upper, known, n=1, cutoff=0.85)
         if upper.startswith("GLOBUSPUT_"):
             found.append((name, near[0] if near else _closest_setting(upper)))
-        elif upper.startswith("GLOBUS_") and not upper.startswith("GLOBUS_SDK_") and near:
+        elif upper.startswith("GLOBUS_") and near:
             found.append((name, near[0]))
     return found
 

@@ -20,6 +20,8 @@ from globusput.session import stopped_by_signals
 if TYPE_CHECKING:
     from globusput.report import Reporter
 
+_STOP = -1  #: queued once per worker when the last file is final
+
 
 class Pool(Generic[Item]):
     """``concurrency`` workers over ``plan``; ``work(index)`` must end, now or later, in
@@ -34,6 +36,7 @@ class Pool(Generic[Item]):
         self._lock = threading.Lock()
         self._pending = 0  #: files queued or on their way, without a final outcome
         self._busy = 0  #: work under way outside the workers
+        self._workers = 0
 
     def again(self, index: int) -> None:
         """Queue a file (once more)."""
@@ -43,7 +46,11 @@ class Pool(Generic[Item]):
         """A file's final outcome."""
         with self._lock:
             self._pending -= 1
+            last = self._pending == 0
         self._done.put((index, outcome))
+        if last:  # the workers stop now, not at their next look at an empty queue
+            for _ in range(self._workers):
+                self._todo.put(_STOP)
 
     def aside(self, executor: Executor, job: Callable[[], None]) -> None:
         """Run ``job``, which will finish files, on ``executor``: the run waits for it."""
@@ -79,9 +86,10 @@ class Pool(Generic[Item]):
             self._pending = len(indexes)
             for index in indexes:
                 self._todo.put(index)
+            self._workers = min(self.concurrency, len(indexes))
             workers = [
                 threading.Thread(target=self._worker, args=(work,), name=f"file-{n}", daemon=True)
-                for n in range(min(self.concurrency, len(indexes)))
+                for n in range(self._workers)
             ]
             for thread in workers:
                 thread.start()
@@ -106,6 +114,8 @@ class Pool(Generic[Item]):
                     if self._pending == 0:
                         return
                 continue
+            if index == _STOP:
+                return
             try:
                 work(index)
             except Exception as exc:  # a bug stays with its file: no lost worker, no hang
