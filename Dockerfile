@@ -1,9 +1,10 @@
 # globusput image: a GitHub container action, a GitLab CI `image:`, a Jenkins
-# `docker.image(...).inside` container. The base is an argument so tests can build here on a
-# locally made base image.
-ARG BASE_IMAGE=python:3.12-slim
+# `docker.image(...).inside` container. The base is named once, on a line of its own that
+# Dependabot bumps; tests without a registry build a copy with this line pointing at a locally
+# made base (tests/docker/conftest.py).
+FROM python:3.12-slim AS base
 
-FROM ${BASE_IMAGE} AS build
+FROM base AS build
 WORKDIR /src
 COPY requirements.txt pyproject.toml README.md ./
 COPY globusput ./globusput
@@ -15,7 +16,7 @@ RUN python3 -m venv /opt/globusput \
        --no-deps --no-build-isolation . \
     && /opt/globusput/bin/pip uninstall --yes --disable-pip-version-check setuptools pip
 
-FROM ${BASE_IMAGE}
+FROM base
 ARG VERSION=1.0.0
 LABEL org.opencontainers.image.title="globusput" \
       org.opencontainers.image.description="Upload CI build artifacts to a Globus collection over HTTPS" \

@@ -271,3 +271,19 @@ def test_tags_only_move_forward_and_the_maintainers_tag_stays(tmp_path: Path) ->
     assert at("v1") == v1  # a backport never takes v1 back
     git(maintainer, "fetch", "-q", "--tags")  # no "would clobber existing tag"
     assert git(maintainer, "rev-parse", "v1.0.0") == first
+
+
+def test_dependabot_can_follow_the_base_image() -> None:
+    """Dependabot reads literal image names in FROM lines, not build arguments: the base is
+    named once, literally, and every other stage starts from it."""
+    froms = [
+        line.split()[1:]
+        for line in (REPO / "Dockerfile").read_text().splitlines()
+        if line.startswith("FROM ")
+    ]
+    assert froms[0][1:] == ["AS", "base"] and "$" not in froms[0][0] and ":" in froms[0][0]
+    assert all(words[0] == "base" for words in froms[1:]), froms
+    updates = yaml.safe_load((REPO / ".github/dependabot.yml").read_text())["updates"]
+    assert {"package-ecosystem": "docker", "directory": "/"}.items() <= next(
+        u for u in updates if u["package-ecosystem"] == "docker"
+    ).items()
