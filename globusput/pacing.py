@@ -3,13 +3,18 @@
 Globus reportedly limits Transfer to about 20 requests per second per user. A run that makes
 its folders or listings concurrently could reach that, and so could several jobs of one
 pipeline sharing a client: so a run never starts more than ``RATE`` requests in any
-``WINDOW`` seconds, and a 429 holds every thread back for its ``Retry-After`` and halves the
-pace for the rest of the run. The SDK retries the 429 itself (``RetryConfig``).
+``WINDOW`` seconds. A 429 means others share the limit (one run alone stays under it), and
+they cannot be asked how many: the run then spaces its requests, further apart after each
+429 and a little closer after each answer, as TCP shares a link, so jobs that share a limit
+settle near their share instead of retrying in step. Every thread waits out the 429's
+``Retry-After``, or, without one (Globus documents neither), the spacing with jitter. The SDK
+retries the 429 itself (``RetryConfig``).
 """
 
 from __future__ import annotations
 
 import collections
+import random
 import re
 import threading
 import time
@@ -25,8 +30,15 @@ from globusput.session import LoggedSession
 #: At most this many Transfer requests start in any WINDOW seconds: half the reported limit.
 RATE = 10
 WINDOW = 1.0
-#: A 429 without a usable Retry-After holds requests back this long.
-DEFAULT_HOLD = 5.0
+#: After a 429, requests start at least this far apart, twice as far after each further 429
+#: (up to MAX_SPACING); each answered request narrows the gap by RECOVERY.
+FIRST_SPACING = 3.0
+MAX_SPACING = 30.0
+RECOVERY = 0.95
+#: Without Retry-After, a 429 holds every request back this many spacings (jittered): about
+#: as long as a metering window is likely to last, so jobs refused together do not probe it
+#: again and again, nor come back together.
+HOLD_SPACINGS = (2.0, 4.0)
 MAX_HOLD = 300.0
 #: Enough retries to ride out a few minutes of throttling before a call is given up.
 MAX_RETRIES = 10
@@ -46,18 +58,23 @@ class Pacer:
         window: float = WINDOW,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float, float], float] = random.uniform,
     ) -> None:
         self.rate = rate
         self.window = window
         self._clock = clock
         self._sleep = sleep
+        self._jitter = jitter
         self._starts: collections.deque[float] = collections.deque()
         self._held_until = 0.0
         self._lock = threading.Lock()
         self.throttled = 0  #: 429 answers seen
+        self.spacing = 0.0  #: least time between two starts; 0 until a 429
+        self._widened = float("-inf")  #: when the spacing last grew
 
-    def wait(self) -> None:
-        """Block until one more request may start; callers are served in turn."""
+    def wait(self) -> float:
+        """Block until one more request may start; callers are served in turn. Returns the
+        start time, for :meth:`slow_down`."""
         with self._lock:
             while True:
                 now = self._clock()
@@ -66,18 +83,38 @@ class Pacer:
                 delay = self._held_until - now
                 if len(self._starts) >= self.rate:
                     delay = max(delay, self._starts[0] + self.window - now)
+                if self.spacing and self._starts:
+                    delay = max(delay, self._starts[-1] + self.spacing - now)
                 if delay <= 0:
                     self._starts.append(now)
-                    return
+                    return now
                 self._sleep(delay)
 
-    def slow_down(self, retry_after: float | None) -> None:
-        """After a 429: nobody starts before Retry-After, and the pace halves from now on."""
-        hold = DEFAULT_HOLD if retry_after is None else min(max(retry_after, 0.0), MAX_HOLD)
+    def slow_down(self, retry_after: float | None, sent: float | None = None) -> None:
+        """After a 429 to a request started at ``sent``: requests spaced twice as far apart,
+        and nobody starts before its Retry-After, or without one before the spacing (jittered,
+        so jobs that were refused together do not come back together). Requests started
+        before the spacing last grew were refused for the same crowd: they widen it once."""
         with self._lock:
             self.throttled += 1
-            self._held_until = max(self._held_until, self._clock() + hold)
-            self.rate = max(1, self.rate // 2)
+            now = self._clock()
+            if sent is not None and sent < self._widened:
+                return  # the hold set by the first of them stands
+            self._widened = now
+            self.spacing = min(MAX_SPACING, max(FIRST_SPACING, self.spacing * 2))
+            if retry_after is None:
+                hold = self.spacing * self._jitter(*HOLD_SPACINGS)
+            else:
+                hold = min(max(retry_after, 0.0), MAX_HOLD)
+            self._held_until = max(self._held_until, now + hold)
+
+    def answered(self) -> None:
+        """A request got through: the spacing narrows a little, and ends once it is no
+        stricter than the rate itself."""
+        with self._lock:
+            self.spacing *= RECOVERY
+            if self.spacing < self.window / self.rate:
+                self.spacing = 0.0
 
 
 class _PacedSession(LoggedSession):
@@ -89,12 +126,14 @@ class _PacedSession(LoggedSession):
         self._counts = counts
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        self._pacer.wait()
+        sent = self._pacer.wait()
         match = _KIND.search(request.path_url.partition("?")[0])
         self._counts[(match.group(1) or match.group(2)) if match else "other"] += 1
         response = super().send(request, **kwargs)
         if response.status_code == 429:
-            self._pacer.slow_down(_retry_after(response))
+            self._pacer.slow_down(_retry_after(response), sent)
+        elif self._pacer.spacing:
+            self._pacer.answered()
         return response
 
 
@@ -103,6 +142,17 @@ def _retry_after(response: requests.Response) -> float | None:
         return float(response.headers.get("Retry-After", ""))
     except ValueError:
         return None
+
+
+def _throttling_is_the_pacers(
+    ctx: globus_sdk.transport.RetryContext,
+) -> globus_sdk.transport.RetryCheckResult:
+    """A 429 is retried at once: the pacer, not a second backoff of the SDK's, holds it back
+    (for its Retry-After, or the jittered spacing), with every other request of the run."""
+    if ctx.response is not None and ctx.response.status_code == 429:
+        ctx.backoff = 0.0
+        return RetryCheckResult.do_retry
+    return RetryCheckResult.no_decision
 
 
 def _network_retries_bounded(
@@ -135,6 +185,7 @@ class TransferPacing:
         retry = globus_sdk.transport.RetryConfig(max_retries=MAX_RETRIES, max_sleep=60)
         # registered before the client adds its standard checks, so it decides first
         retry.checks.register_check(_network_retries_bounded)
+        retry.checks.register_check(_throttling_is_the_pacers)
         if app is not None:
             return globus_sdk.TransferClient(app=app, transport=transport, retry_config=retry)
         return globus_sdk.TransferClient(

@@ -67,6 +67,34 @@ def demo_standin(
     return standin, env
 
 
+def _add_distance_options(parser: argparse.ArgumentParser) -> None:
+    """How far away and how strict the services are."""
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default={},
+        metavar="KIND=S,...|globus",
+        help="answer each request after a delay, in seconds, per kind: auth, transfer "
+        "(collection look-ups), op (Transfer mkdir/stat/rename/ls), data (each request to the "
+        "HTTPS server); 'globus' is auth=0.15,transfer=0.25,op=0.6,data=0.03",
+    )
+    parser.add_argument(
+        "--transfer-rate",
+        type=_rate,
+        metavar="N/Ts",
+        help="limit Transfer to N requests per T-second window (e.g. 20/10s), shared by every "
+        "run using this stand-in; beyond, 429",
+    )
+    parser.add_argument(
+        "--no-retry-after",
+        action="store_true",
+        help="answer 429 without Retry-After (Globus documents neither)",
+    )
+    parser.add_argument(
+        "--task-rate", type=int, metavar="BYTES", help="bytes a second a task moves"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         usage="%(prog)s [serve|run] [OPTIONS] [-- COMMAND...]",
@@ -93,24 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--https-port", type=int, default=0, help="the demo collection's HTTPS port (any)"
     )
-    parser.add_argument(
-        "--latency",
-        type=_latency,
-        default={},
-        metavar="KIND=S,...|globus",
-        help="answer each request after a delay, in seconds, per kind: auth, transfer "
-        "(collection look-ups), op (Transfer mkdir/stat/rename/ls), data (each request to the "
-        "HTTPS server); 'globus' is auth=0.15,transfer=0.25,op=0.6,data=0.03",
-    )
-    parser.add_argument(
-        "--transfer-rate",
-        type=_rate,
-        metavar="N/Ts",
-        help="limit Transfer to N requests per T-second window (e.g. 20/10s); beyond, 429",
-    )
-    parser.add_argument(
-        "--task-rate", type=int, metavar="BYTES", help="bytes a second a task moves"
-    )
+    _add_distance_options(parser)
     parser.add_argument(
         "--collection-type",
         choices=sorted(COLLECTION_TYPES),
@@ -146,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         args.person,
         args.https_port,
     )
-    standin.set_distance(args.latency, args.transfer_rate)
+    standin.set_distance(args.latency, args.transfer_rate, not args.no_retry_after)
     if args.task_rate:
         standin.task_rate = args.task_rate
     collection = standin.collections[DEMO_COLLECTION_ID]

@@ -41,8 +41,10 @@ def parse_rate(text: str) -> tuple[int, float]:
 class RateLimit:
     """Fixed metering windows, as Globus reportedly meters Transfer: over the limit, 429."""
 
-    def __init__(self, count: int, window: float) -> None:
+    def __init__(self, count: int, window: float, retry_after: bool = True) -> None:
         self.count, self.window = count, window
+        #: whether a 429 says when to come back: Globus documents neither way
+        self.retry_after = retry_after
         self._lock = threading.Lock()
         self._window_start = 0.0
         self._used = 0

@@ -69,7 +69,7 @@ class ServicesHandler(TaskRoutes):
         self.standin.wait_latency(_latency_kind(route))
         limit = self.standin.transfer_limit
         wait = limit.admit() if limit is not None and route.startswith("transfer.") else 0.0
-        if wait:
+        if limit is not None and wait:
             self.standin.record("throttled", path=url.path)
             self.send_json(
                 429,
@@ -78,7 +78,7 @@ class ServicesHandler(TaskRoutes):
                     "message": "Rate limit exceeded; slow down and retry",
                     "request_id": secrets.token_hex(5),
                 },
-                {"Retry-After": str(max(1, math.ceil(wait)))},
+                {"Retry-After": str(max(1, math.ceil(wait)))} if limit.retry_after else None,
             )
             return
         fault = self.standin.take_fault(route, url.path)

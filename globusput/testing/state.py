@@ -180,11 +180,15 @@ class State:
         self,
         latency: dict[str, float] | None = None,
         transfer_rate: tuple[int, float] | None = None,
+        retry_after: bool = True,
     ) -> None:
-        """Make the services answer as slowly as real Globus would, and limit Transfer's rate."""
+        """Make the services answer as slowly as real Globus would, and limit Transfer's rate
+        (one limit for every run using this stand-in, as Globus meters a client's jobs)."""
         with self.lock:
             self.latency = dict(latency or {})
-            self.transfer_limit = RateLimit(*transfer_rate) if transfer_rate else None
+            self.transfer_limit = (
+                RateLimit(*transfer_rate, retry_after=retry_after) if transfer_rate else None
+            )
 
     def wait_latency(self, kind: str) -> None:
         seconds = self.latency.get(kind, 0.0)

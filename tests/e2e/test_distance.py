@@ -11,6 +11,7 @@ import signal
 import time
 
 import pytest
+import requests
 
 from .conftest import Runner
 
@@ -113,6 +114,31 @@ def test_pacing_stays_under_the_rate_limit_and_a_lower_limit_only_slows(run: Run
     assert run.standin.counts["throttled"] >= 1
     assert "pace lowered" in result.stderr
     assert len(run.tree()) == 16
+
+
+def test_jobs_sharing_a_limit_without_retry_after_back_off_together(run: Runner) -> None:
+    """Four runs of one pipeline share Transfer's limit, and its 429s say nothing of when to
+    come back: each run spaces its calls after its first 429 instead of retrying in step, so
+    the refusals stay near the first crowd's overflow and every run completes."""
+    for job in range(4):
+        for n in range(4):
+            run.write(f"job{job}/{'ab'[n % 2]}/f{n}.txt", f"{job}-{n}")
+    run.standin.set_distance(LATENCY, (8, 2.0), retry_after=False)
+    jobs = [
+        run.start("--base-dir", f"job{j}", f"job{j}", f"/job{j}/", run.collection_id)
+        for j in range(4)
+    ]
+    for job in jobs:
+        out, err = job.communicate(timeout=300)
+        assert job.returncode == 0, out + err
+    assert len(run.tree()) == 16
+    answered = run.standin.count("transfer.") - run.standin.counts["throttled"]
+    assert 1 <= run.standin.counts["throttled"] <= answered, run.standin.counts
+    run.standin.set_distance(None, (1, 600.0), retry_after=False)  # the switch itself:
+    url = f"{run.standin.url}v0.10/endpoint/{run.collection_id}"
+    answers = [requests.get(url, verify=str(run.standin.ca_path), timeout=10) for _ in "12"]
+    assert [a.status_code for a in answers] == [401, 429]  # over the limit: 429, no Retry-After
+    assert "Retry-After" not in answers[1].headers
 
 
 def test_big_files_go_through_a_temporary_name_small_ones_straight(run: Runner) -> None:

@@ -136,6 +136,17 @@ CATALOGUE = [
         ),
     ),
     Mutant(
+        "429-no-backoff",
+        "jobs sharing a limit back off together (issue 25)",
+        "globusput/pacing.py",
+        "                hold = self.spacing * self._jitter(*HOLD_SPACINGS)\n",
+        "                hold = 0.0\n",
+        (
+            f"{UNIT}/test_pacing.py",
+            f"{E2E}/test_distance.py::test_jobs_sharing_a_limit_without_retry_after_back_off_together",
+        ),
+    ),
+    Mutant(
         "no-retries",
         "transient failures are retried",
         "globusput/channel.py",

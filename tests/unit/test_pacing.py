@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from globusput.pacing import Pacer
+from globusput.pacing import FIRST_SPACING, HOLD_SPACINGS, RECOVERY, Pacer
 
 
 class FakeTime:
@@ -34,17 +34,53 @@ def test_never_more_than_the_rate_in_any_window() -> None:
     assert clock.now - 100.0 < 3.5  # and no slower than needed: 35 starts in ~3 windows
 
 
-def test_a_429_holds_everyone_for_retry_after_and_halves_the_pace() -> None:
+def test_a_429_holds_everyone_for_retry_after_and_spaces_what_follows() -> None:
     clock = FakeTime()
     pacer = Pacer(rate=10, window=1.0, clock=clock.clock, sleep=clock.sleep)
+    sent = pacer.wait()
+    pacer.slow_down(7, sent)
+    spaced = [107.0 + n * FIRST_SPACING for n in range(3)]
+    assert starts(pacer, clock, 3) == spaced  # then FIRST_SPACING apart
+    assert pacer.throttled == 1 and pacer.spacing == FIRST_SPACING
+
+
+def test_without_retry_after_the_hold_is_jittered_spacings() -> None:
+    clock = FakeTime()
+    drawn: list[tuple[float, float]] = []
+
+    def jitter(low: float, high: float) -> float:
+        drawn.append((low, high))
+        return high
+
+    pacer = Pacer(clock=clock.clock, sleep=clock.sleep, jitter=jitter)
+    pacer.slow_down(None, pacer.wait())
     pacer.wait()
-    pacer.slow_down(7)
-    pacer.wait()
-    assert clock.now >= 107.0
-    assert pacer.rate == 5 and pacer.throttled == 1
-    for _ in range(4):
-        pacer.slow_down(None)  # no usable Retry-After: a default hold, never below 1/s
-    assert pacer.rate == 1
+    assert clock.now == 100.0 + FIRST_SPACING * HOLD_SPACINGS[1] and drawn == [HOLD_SPACINGS]
+    pacer.slow_down(None, pacer.wait())  # a new 429: twice the spacing, twice the hold
+    assert pacer.spacing == 2 * FIRST_SPACING
+
+
+def test_429s_to_requests_sent_together_widen_the_spacing_once() -> None:
+    """Four requests in flight refused by one crowded window are one piece of news: doubling
+    for each would leave the run four times slower than it needs to be."""
+    clock = FakeTime()
+    pacer = Pacer(clock=clock.clock, sleep=clock.sleep, jitter=lambda low, high: low)
+    sent = [pacer.wait() for _ in range(4)]
+    clock.now += 0.6
+    for at in sent:
+        pacer.slow_down(None, at)
+    assert pacer.spacing == FIRST_SPACING and pacer.throttled == 4
+
+
+def test_answers_narrow_the_spacing_back_to_the_rate() -> None:
+    clock = FakeTime()
+    pacer = Pacer(rate=10, window=1.0, clock=clock.clock, sleep=clock.sleep)
+    pacer.slow_down(0, pacer.wait())
+    pacer.answered()
+    assert pacer.spacing == FIRST_SPACING * RECOVERY
+    for _ in range(200):
+        pacer.answered()
+    assert pacer.spacing == 0.0  # below 1/rate it is the sliding window's again
 
 
 def test_retry_after_is_capped() -> None:
