@@ -174,6 +174,8 @@ def far_targets(rows: Sequence[Row]) -> list[tuple[str, str, str]]:
 
     for row in far_rows(rows):
         name, ratio = row.workload.name, ratio_to_floor(rows, row)
+        if row.workload.jobs > 1:
+            out.append(_shared_limit_target(row))
         if row.contender != "globusput" or ratio is None:
             continue
         folders = len({rel.rsplit("/", 1)[0] for rel in row.workload.files})
@@ -184,19 +186,20 @@ def far_targets(rows: Sequence[Row]) -> list[tuple[str, str, str]]:
                 mine, theirs = row.median("wall"), original.median("wall")
                 out.append(
                     (
-                        f"{name}: <= 1 Transfer operation, wall <= 1.3 x the original script",
+                        f"{name}: <= 1 Transfer operation, wall <= 1.1 x the original script",
                         f"{operations(row)} operation(s); {mine:.2f} vs {theirs:.2f} s = "
                         f"{mine / theirs:.2f} x",
-                        _yes(operations(row) <= 1 and mine <= 1.3 * theirs),
+                        _yes(operations(row) <= 1 and mine <= 1.1 * theirs),
                     )
                 )
             continue
         limit = 10 if folders <= 4 else 2 * folders + 5
+        most = 1.5 if folders <= 4 else 1.25
         out.append(
             (
-                f"{name}, defaults: <= 2.0 x the floor",
+                f"{name}, defaults: <= {most} x the floor",
                 f"{row.median('wall'):.2f} s = {ratio:.2f} x",
-                _yes(ratio <= 2.0),
+                _yes(ratio <= most),
             )
         )
         label = "operation" if folders <= 4 else "Transfer"
@@ -215,6 +218,22 @@ def far_targets(rows: Sequence[Row]) -> list[tuple[str, str, str]]:
                 (f"{name}, whole folder: exactly one rename", str(renames), _yes(renames == 1))
             )
     return out
+
+
+def _shared_limit_target(row: Row) -> tuple[str, str, str]:
+    """Jobs sharing a limit: 429s at most a quarter of the calls made, and the wall time
+    within 1.3 x the limit's floor (the answered calls at the limit's rate)."""
+    count, seconds = row.workload.limit
+    made = sum(row.typical().transfer.values())
+    refused = row.typical().throttled
+    floor = (made - refused) * seconds / count
+    wall = row.median("wall")
+    return (
+        f"{row.workload.name}: 429s <= 1/4 of the calls; wall <= 1.3 x the limit's floor",
+        f"{refused} of {made} calls ({refused / max(made, 1):.0%}); {wall:.1f} s vs "
+        f"{floor:.1f} s = {wall / floor:.2f} x",
+        _yes(4 * refused <= made and wall <= 1.3 * floor),
+    )
 
 
 def download_targets(rows: Sequence[Row]) -> list[tuple[str, str, str]]:
@@ -275,7 +294,11 @@ def _yes(ok: bool) -> str:
 
 
 def write_report(
-    rows: Sequence[Row], startup: dict[str, float], args: argparse.Namespace, out: Path
+    rows: Sequence[Row],
+    startup: dict[str, float],
+    args: argparse.Namespace,
+    out: Path,
+    imports: Sequence[str] = (),
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -297,6 +320,7 @@ def write_report(
         "",
     ]
     lines += _far_section(rows)
+    lines += imports
     lines += _all_section(rows)
     (out / "results.md").write_text("\n".join(lines))
     _plot(rows, out / "results.png")
@@ -315,7 +339,10 @@ def _far_section(rows: Sequence[Row]) -> list[str]:
             "The floor is curl making one token request, one collection look-up and one mkdir, "
             "then uploading with `--parallel-max 4` into folders made beforehand; for `get`, one "
             "token request, one look-up and the folders' listings (in parallel), then "
-            "downloading with `--parallel-max 4` and `openssl dgst -sha256` over the files.",
+            "downloading with `--parallel-max 4` and `openssl dgst -sha256` over the files. "
+            "The jobs row runs that many uploads at once under one limit of 30 Transfer "
+            "requests per 10 s, whose 429s carry no Retry-After (`--transfer-rate 30/10s "
+            "--no-retry-after`); its floor is the answered calls at that rate.",
             "",
             "| workload | contender | wall s | x floor | Transfer requests | HTTPS requests "
             "| 429s |",
@@ -328,7 +355,9 @@ def _far_section(rows: Sequence[Row]) -> list[str]:
                 f"{ratio:.2f} | {sum(row.typical().transfer.values())} ({_kinds(row)}) | "
                 f"{row.typical().data} | {row.typical().throttled} |"
                 if ratio is not None
-                else f"| {row.workload.name} | {row.contender} | {row.median('wall'):.2f} | | | | |"
+                else f"| {row.workload.name} | {row.contender} | {row.median('wall'):.2f} | | "
+                f"{sum(row.typical().transfer.values())} ({_kinds(row)}) | "
+                f"{row.typical().data} | {row.typical().throttled} |"
             )
         lines.append("")
     return lines
@@ -416,7 +445,7 @@ def _plot_far(rows: Sequence[Row], far: Sequence[Row], axis: Any) -> None:
         xs = [workloads.index(w) + index * width for w, ratio in points if ratio is not None]
         ys = [ratio for _, ratio in points if ratio is not None]
         axis.bar(xs, ys, width, label=contender, color=f"C{index + 5}")
-    axis.axhline(2.0, color="grey", linestyle="--", linewidth=1, label="target: 2 x floor")
+    axis.axhline(1.5, color="grey", linestyle="--", linewidth=1, label="target: 1.5 x floor")
     axis.set_xticks([i + 0.4 - width / 2 for i in range(len(workloads))], workloads, fontsize=8)
     axis.set(ylabel="wall time / floor", title="Under Globus-like latency")
     axis.grid(True, axis="y", alpha=0.3)

@@ -28,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench import imports  # noqa: E402
 from bench.nginx import Nginx  # noqa: E402
 from bench.report import write_report  # noqa: E402
 from bench.workloads import MIB, Measure, Row, Workload, workloads  # noqa: E402
@@ -118,7 +119,13 @@ class Bench:
         self.standin.stop()
 
     # -- contenders: each returns the command that uploads ``folder`` into /bench/ -------------
-    def cmd_globusput(self, workload: Workload, folder: Path, extra: tuple[str, ...] = ()) -> str:
+    def cmd_globusput(
+        self,
+        workload: Workload,
+        folder: Path,
+        extra: tuple[str, ...] = (),
+        destination: str = "/bench/",
+    ) -> str:
         return shlex.join(
             [
                 self.globusput,
@@ -129,7 +136,7 @@ class Bench:
                 "--base-dir",
                 str(folder),
                 str(folder),
-                "/bench/",
+                destination,
                 self.collection,
             ]
         )
@@ -140,6 +147,17 @@ class Bench:
         where = "/" + folder.relative_to(self.work).as_posix() + "/"
         task = ("--engine", "task", "--source-collection", self.source, "--source-path", where)
         return self.cmd_globusput(workload, folder, task)
+
+    def cmd_jobs(self, workload: Workload, folder: Path) -> str:
+        """``workload.jobs`` runs at once, as a pipeline's parallel jobs sharing one client:
+        each uploads its ``jobN/`` (made beforehand) into /bench/jobN/; any failure fails all."""
+        runs = []
+        for job in range(workload.jobs):
+            (self.root / "bench" / f"job{job}").mkdir()
+            runs.append(self.cmd_globusput(workload, folder / f"job{job}", (), f"/bench/job{job}/"))
+        started = " ".join(f"{run} & p{n}=$!;" for n, run in enumerate(runs))
+        waits = " && ".join(f"wait $p{n}" for n in range(len(runs)))
+        return f"{started} {waits}"
 
     def cmd_curl(self, workload: Workload, folder: Path) -> str:
         """One curl process: one stream for one file, --parallel for many (the ceilings)."""
@@ -311,7 +329,8 @@ class Bench:
             for rel in workload.files:
                 (self.root / "bench" / rel).parent.mkdir(parents=True, exist_ok=True)
         far = workload is not None and workload.far
-        self.standin.set_distance(GLOBUS_LIKE_LATENCY if far else None, (20, 1.0) if far else None)
+        if far:
+            self.standin.set_distance(GLOBUS_LIKE_LATENCY, workload.limit, workload.retry_after)
         command = build()
         before = self._service_requests()
         counts = collections.Counter(self.standin.counts)
@@ -390,6 +409,8 @@ def contenders(bench: Bench, workload: Workload) -> dict[str, Callable[[Workload
         if workload.far:
             chosen["floor"] = bench.cmd_get_floor
         return chosen
+    if workload.jobs > 1:
+        return {f"globusput, {workload.jobs} jobs at once": bench.cmd_jobs}
     if workload.far:
         return far_contenders(bench, workload)
     chosen: dict[str, Callable[[Workload, Path], str]] = {
@@ -478,7 +499,7 @@ def main() -> int:
         bench.close()
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(work, ignore_errors=True)
-    write_report(rows, startup, args, args.out)
+    write_report(rows, startup, args, args.out, imports.table())
     print(f"wrote {args.out / 'results.md'} and {args.out / 'results.png'}")
     return 0
 

@@ -18,6 +18,11 @@ class Workload:
     premade: bool = False
     #: the files are on the collection and are fetched (globusput get), not uploaded
     download: bool = False
+    #: runs at once, each uploading its own top folder ``jobN/`` (the far rows' limit shared)
+    jobs: int = 1
+    #: Transfer's limit for far rows (requests, seconds), and whether its 429s say Retry-After
+    limit: tuple[int, float] = (20, 1.0)
+    retry_after: bool = True
 
     @property
     def total(self) -> int:
@@ -67,6 +72,16 @@ def far(count: int, folders: int) -> Workload:
     )
 
 
+def far_jobs(jobs: int, count: int, folders: int) -> Workload:
+    """``jobs`` runs of one pipeline at once, each ``count`` files in ``folders`` new folders,
+    sharing a Transfer limit of 30 requests per 10 s whose 429s carry no Retry-After."""
+    files = {
+        f"job{j}/d{i % folders:02}/f{i}.bin": 8 * KIB for j in range(jobs) for i in range(count)
+    }
+    name = f"far: {jobs} jobs sharing a limit, {count} files in {folders} folders each"
+    return Workload(name, files, far=True, jobs=jobs, limit=(30, 10.0), retry_after=False)
+
+
 def get_single(size: int, label: str) -> Workload:
     return Workload(f"get: 1 file, {label}", {f"single/{label}.bin": size}, download=True)
 
@@ -102,6 +117,7 @@ def workloads(quick: bool) -> list[Workload]:
             many(100),
             SCRIPT_CASE,
             far(40, 4),
+            far_jobs(8, 40, 4),
             get_single(MIB, "1MiB"),
             get_single(16 * MIB, "16MiB"),
             far_get(40, 4),
@@ -110,6 +126,7 @@ def workloads(quick: bool) -> list[Workload]:
         SCRIPT_CASE,
         far(200, 4),
         far(2000, 40),
+        far_jobs(8, 40, 4),
         far_get(1000, 4),
         get_single(MIB, "1MiB"),
         get_single(GIB, "1GiB"),
