@@ -3,12 +3,12 @@
 Globus reportedly limits Transfer to about 20 requests per second per user. A run that makes
 its folders or listings concurrently could reach that, and so could several jobs of one
 pipeline sharing a client: so a run never starts more than ``RATE`` requests in any
-``WINDOW`` seconds. A 429 means others share the limit (one run alone stays under it), and
-they cannot be asked how many: the run then spaces its requests, further apart after each
-429 and a little closer after each answer, as TCP shares a link, so jobs that share a limit
-settle near their share instead of retrying in step. Every thread waits out the 429's
-``Retry-After``, or, without one (Globus documents neither), the spacing with jitter. The SDK
-retries the 429 itself (``RetryConfig``).
+``WINDOW`` seconds. A 429 means others share the limit (one run alone stays under it). With a
+``Retry-After``, every thread waits it out and the pace halves. Without one (Globus documents
+neither), nobody says when the limit frees up nor how many share it: the run then spaces its
+requests, further apart after each 429 and a little closer after each answer, as TCP shares a
+link, so jobs that share a limit settle near their share instead of retrying in step. The SDK
+repeats the 429'd call (``RetryConfig``) without a backoff of its own: the pacer holds it.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from globusput.session import LoggedSession
 #: At most this many Transfer requests start in any WINDOW seconds: half the reported limit.
 RATE = 10
 WINDOW = 1.0
-#: After a 429, requests start at least this far apart, twice as far after each further 429
-#: (up to MAX_SPACING); each answered request narrows the gap by RECOVERY.
+#: After a 429 without Retry-After, requests start at least this far apart, twice as far after
+#: each further one (up to MAX_SPACING); each answered request narrows the gap by RECOVERY.
 FIRST_SPACING = 3.0
 MAX_SPACING = 30.0
 RECOVERY = 0.95
@@ -91,21 +91,24 @@ class Pacer:
                 self._sleep(delay)
 
     def slow_down(self, retry_after: float | None, sent: float | None = None) -> None:
-        """After a 429 to a request started at ``sent``: requests spaced twice as far apart,
-        and nobody starts before its Retry-After, or without one before the spacing (jittered,
-        so jobs that were refused together do not come back together). Requests started
-        before the spacing last grew were refused for the same crowd: they widen it once."""
+        """After a 429 to a request started at ``sent``. With a Retry-After, Transfer says
+        when: nobody starts before it, and the pace halves. Without one, the share of a
+        limit others use is guessed: requests are spaced twice as far apart, and held back
+        for a few spacings (jittered, so jobs refused together do not come back together).
+        Requests started before the spacing last grew were refused with the same crowd: they
+        widen it once."""
         with self._lock:
             self.throttled += 1
             now = self._clock()
-            if sent is not None and sent < self._widened:
-                return  # the hold set by the first of them stands
-            self._widened = now
-            self.spacing = min(MAX_SPACING, max(FIRST_SPACING, self.spacing * 2))
-            if retry_after is None:
-                hold = self.spacing * self._jitter(*HOLD_SPACINGS)
-            else:
+            if retry_after is not None:
+                self.rate = max(1, self.rate // 2)
                 hold = min(max(retry_after, 0.0), MAX_HOLD)
+            elif sent is not None and sent < self._widened:
+                return  # the hold set by the first of them stands
+            else:
+                self._widened = now
+                self.spacing = min(MAX_SPACING, max(FIRST_SPACING, self.spacing * 2))
+                hold = self.spacing * self._jitter(*HOLD_SPACINGS)
             self._held_until = max(self._held_until, now + hold)
 
     def answered(self) -> None:

@@ -34,13 +34,25 @@ def test_never_more_than_the_rate_in_any_window() -> None:
     assert clock.now - 100.0 < 3.5  # and no slower than needed: 35 starts in ~3 windows
 
 
-def test_a_429_holds_everyone_for_retry_after_and_spaces_what_follows() -> None:
+def test_a_429_holds_everyone_for_retry_after_and_halves_the_pace() -> None:
     clock = FakeTime()
     pacer = Pacer(rate=10, window=1.0, clock=clock.clock, sleep=clock.sleep)
-    sent = pacer.wait()
-    pacer.slow_down(7, sent)
-    spaced = [107.0 + n * FIRST_SPACING for n in range(3)]
-    assert starts(pacer, clock, 3) == spaced  # then FIRST_SPACING apart
+    pacer.slow_down(7, pacer.wait())
+    pacer.wait()
+    assert clock.now >= 107.0
+    assert pacer.rate == 5 and pacer.throttled == 1 and pacer.spacing == 0.0
+    for _ in range(4):
+        pacer.slow_down(1, pacer.wait())  # never below one request a window
+    assert pacer.rate == 1
+
+
+def test_without_retry_after_what_follows_is_spaced() -> None:
+    clock = FakeTime()
+    pacer = Pacer(rate=10, window=1.0, clock=clock.clock, sleep=clock.sleep, jitter=min)
+    pacer.slow_down(None, pacer.wait())
+    first = 100.0 + FIRST_SPACING * HOLD_SPACINGS[0]
+    spaced = [first + n * FIRST_SPACING for n in range(3)]
+    assert starts(pacer, clock, 3) == spaced  # held, then FIRST_SPACING apart
     assert pacer.throttled == 1 and pacer.spacing == FIRST_SPACING
 
 
@@ -75,7 +87,7 @@ def test_429s_to_requests_sent_together_widen_the_spacing_once() -> None:
 def test_answers_narrow_the_spacing_back_to_the_rate() -> None:
     clock = FakeTime()
     pacer = Pacer(rate=10, window=1.0, clock=clock.clock, sleep=clock.sleep)
-    pacer.slow_down(0, pacer.wait())
+    pacer.slow_down(None, pacer.wait())
     pacer.answered()
     assert pacer.spacing == FIRST_SPACING * RECOVERY
     for _ in range(200):
