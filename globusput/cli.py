@@ -81,8 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
         name = command if command in (*ACCOUNT_COMMANDS, *FILE_COMMANDS) else "upload"
         module = importlib.import_module(f"globusput.commands.{name}")
-        gc.freeze()  # what start-up made stays: later collections need not look at it
-        gc.enable()
+        if not gc.isenabled():  # run() turned it off: what start-up made stays for good
+            gc.freeze()
+            gc.enable()
         module.run(settings, reporter, **extra)
     except GlobusputError as exc:
         reporter.error(str(exc))
