@@ -8,14 +8,17 @@ quiet folders are checked by a HEAD to the HTTPS server instead, which is cheape
 
 from __future__ import annotations
 
+import statistics
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 from globusput.body import sha256_of
+from globusput.collection import TRANSFER_THREADS
 from globusput.errors import FolderPending
-from globusput.folders import TRANSFER_THREADS
 from globusput.outcomes import Outcome, settle
 from globusput.plans import (
     KEPT_BY,
@@ -31,6 +34,7 @@ from globusput.summary import show
 
 if TYPE_CHECKING:
     from globusput.download import Downloader
+    from globusput.remote import RemoteEntry
     from globusput.report import Reporter
     from globusput.upload import Uploader
 
@@ -93,6 +97,8 @@ class Uploads:
         self._waiting: dict[str, list[tuple[int, Uploaded]]] = {}
         self._deferred: set[int] = set()  #: files that stepped aside for their folder once
         self._checks = ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="check")
+        self._listed: list[float] = []  #: seconds each folder's listing took, this run
+        self._checking = 0  #: files whose folder is being checked
 
     def run(self) -> tuple[list[Uploaded], int]:
         count = len(self.plan)
@@ -207,38 +213,66 @@ class Uploads:
             if self._left[folder] or self.uploader.cancel.is_set():
                 return
             finished = self._waiting.pop(folder)
+            self._checking += len(finished)
 
         def check() -> None:
             for checked in self._check_folder(folder, finished):
                 self.pool.finish(*checked)
+            with self._lock:
+                self._checking -= len(finished)
 
         self.pool.aside(self._checks, check)
 
     def _check_folder(
         self, folder: str, finished: list[tuple[int, Uploaded]]
     ) -> list[tuple[int, Uploaded]]:
-        """One listing for the folder; a file missing or of the wrong size is sent again."""
-        uploaded = [(i, o) for i, o in finished if o.status == "uploaded"]
+        """One listing for the folder (or HEADs, see :meth:`_heads_sooner`); a file missing
+        or of the wrong size is sent again."""
+        uploaded = [o for _, o in finished if o.status == "uploaded"]
         if not uploaded:
             return finished
-        try:
-            entries = self.collection.listing(folder)
-        except Exception as exc:  # a Transfer failure: check these files one by one instead
-            self.reporter.debug(f"listing {folder}/ failed ({exc}); checking files by HEAD")
-            entries = None
-        checked = []
-        for index, outcome in finished:
-            if outcome.status == "uploaded":
-                stored = (entries or {}).get(outcome.item.name)
-                if entries is None or stored is None or stored.size != outcome.item.source.size:
-                    if entries is not None:
-                        size = "missing" if stored is None else f"{stored.size} bytes"
-                        self.reporter.debug(
-                            f"{outcome.item.source.path}: listed as {size}, sending it again"
-                        )
-                    outcome = self._again(outcome, check_only=entries is None)
-            checked.append((index, outcome))
-        return checked
+        entries = None
+        with self._lock:  # nothing is left to send, only folders to check
+            last = self.pool.pending() <= self._checking
+        if not (last and self._heads_sooner(uploaded)):
+            started = time.monotonic()
+            try:
+                entries = self.collection.listing(folder)
+                self._listed.append(time.monotonic() - started)
+            except Exception as exc:  # a Transfer failure: check these files one by one
+                self.reporter.debug(f"listing {folder}/ failed ({exc}); checking files by HEAD")
+        threads = self.pool.concurrency if last else 1  # beside the workers: one at a time
+        with ThreadPoolExecutor(threads, thread_name_prefix="head") as heads:
+            return list(heads.map(partial(self._recheck, entries), finished))
+
+    def _heads_sooner(self, uploaded: list[Uploaded]) -> bool:
+        """Whether the run's last folder is checked sooner by a HEAD per file, ``concurrency``
+        at a time, than by its listing, which nothing else overlaps any more. Judged from
+        this run's own listings and PUTs, as the far side's speeds are not known beforehand
+        (no listing yet: the listing). Any other folder's listing runs while files are sent."""
+        if not self._listed:
+            return False
+        rounds = -(-len(uploaded) // self.pool.concurrency)
+        put = statistics.median(o.seconds for o in uploaded)  # a PUT and more: >= a HEAD
+        return rounds * put < statistics.median(self._listed)
+
+    def _recheck(
+        self, entries: dict[str, RemoteEntry] | None, finished: tuple[int, Uploaded]
+    ) -> tuple[int, Uploaded]:
+        """One file after its folder's check: kept, or sent again (``entries`` None: its
+        stored size is read back by HEAD first)."""
+        index, outcome = finished
+        if outcome.status != "uploaded":
+            return finished
+        stored = (entries or {}).get(outcome.item.name)
+        if entries is None or stored is None or stored.size != outcome.item.source.size:
+            if entries is not None:
+                size = "missing" if stored is None else f"{stored.size} bytes"
+                self.reporter.debug(
+                    f"{outcome.item.source.path}: listed as {size}, sending it again"
+                )
+            outcome = self._again(outcome, check_only=entries is None)
+        return index, outcome
 
     def _again(self, outcome: Uploaded, check_only: bool) -> Uploaded:
         item = outcome.item

@@ -12,14 +12,13 @@ import posixpath
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any, Literal
 
 import globus_sdk
 
 from globusput.errors import (
-    AuthError,
     CollectionError,
     DestinationError,
     GlobusputError,
@@ -30,13 +29,7 @@ from globusput.errors import (
 )
 from globusput.paths import absolute_folder
 from globusput.refusals import REFUSED, RENAMES_COPY, WITHOUT, consent_scopes, service_error
-from globusput.remote import (
-    ENDPOINT,
-    CollectionInfo,
-    Listing,
-    RemoteEntry,
-    walk,
-)
+from globusput.remote import ENDPOINT, CollectionInfo, Listing, RemoteEntry, walk
 
 #: What ``mkdir -p`` found: the folder is new, was there, or Transfer refuses to make folders.
 FolderState = Literal["created", "existed", "refused"]
@@ -78,6 +71,7 @@ class Collection:
         self.renames_atomic = True
         self._home: str | None = None
         self._warned: set[str] = set()
+        self._ahead: dict[str, Future[Any]] = {}  #: stats asked before they are needed
 
     def allowed(self, operation: str, path: str) -> bool:
         """False once Transfer refused ``operation`` ("ls", "stat", "mkdir", "rename" of
@@ -111,8 +105,25 @@ class Collection:
             )
         return info
 
+    def stat_ahead(self, path: str) -> None:
+        """Ask for ``path``'s stat now, for a :meth:`stat` to come, so that its answer
+        arrives while other calls are on their way. Without consent or warnings: an answer
+        that is no plain one is asked for again when it is wanted."""
+        pool = ThreadPoolExecutor(1, thread_name_prefix="stat")
+        self._ahead[path] = pool.submit(self._client.operation_stat, self.id, path)
+        pool.shutdown(wait=False)
+
     def stat(self, path: str) -> dict[str, Any] | None:
         """The Transfer stat entry of ``path``, None if it does not exist or Transfer refuses."""
+        early = self._ahead.pop(path, None)
+        if early is not None:
+            try:
+                return dict(early.result().data)
+            except globus_sdk.TransferAPIError as exc:
+                if exc.http_status == 404 or "NotFound" in str(exc.code):
+                    return None
+            except globus_sdk.GlobusError:
+                pass
         found = self._look(lambda: self._client.operation_stat(self.id, path), "stat", path)
         return None if found is None else dict(found.data)
 
@@ -190,20 +201,6 @@ class Collection:
                 return None
             what = f"list {path}" if operation == "ls" else f"{operation} {path}"
             raise self._service_error(exc, what) from None
-
-    def unlisted(self, why: str, folder: str) -> GlobusputError:
-        """Transfer refused to list ``folder`` (or it is over the listing limit): ``why``
-        that matters."""
-        if folder in self.oversized:
-            return ServiceError(
-                f"Globus Transfer will not list {folder}/ on collection {self.id}: it holds "
-                f"more entries than Transfer's listing limit; {why}: name its files, or "
-                "keep releases in smaller folders"
-            )
-        return AuthError(
-            f"Globus Transfer refused to list {folder}/ on collection {self.id} for "
-            f"{self.identity}; {why}, or grant the identity access there"
-        )
 
     def rename(self, old: str, new: str) -> None:
         try:

@@ -38,10 +38,11 @@ def check_credential_pair(settings: Settings) -> None:
 
 @contextlib.contextmanager
 def connect(
-    settings: Settings, reporter: Reporter
+    settings: Settings, reporter: Reporter, ahead: str | None = None
 ) -> Iterator[tuple[Collection, CollectionInfo, DataAuthorizer]]:
     """The collection as Transfer describes it and a token for its HTTPS server, by client
-    credentials or a person's login; the Transfer requests made are logged at the end."""
+    credentials or a person's login; the Transfer requests made are logged at the end.
+    ``ahead``: a path the run will want Transfer's stat of, asked for meanwhile."""
     assert settings.collection_id is not None
     check_credential_pair(settings)
     pacing = TransferPacing(log=reporter.debug)
@@ -60,6 +61,8 @@ def connect(
             credentials.consent,
             credentials.session,
         )
+        if ahead is not None:
+            collection.stat_ahead(ahead)
         info = collection.info()
         data = credentials.for_collection(info)
         reporter.debug(f"collection {info.display_name} ({info.entity_type}) at {info.base_url}")

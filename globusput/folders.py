@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from globusput.collection import TRANSFER_THREADS
 from globusput.errors import (
     DestinationError,
     FolderPending,
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 #: Up to this size a file's own PUT finds out whether its folder exists; bigger files ask
 #: Transfer first rather than send megabytes into a folder that may not be there.
 PROBE_LIMIT = 4 << 20
-#: Transfer calls a run makes at once on helper threads; the pacer keeps them within the rate.
-TRANSFER_THREADS = 8
 
 
 class Folders:

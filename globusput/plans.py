@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from globusput.errors import DestinationError, SelectionError
-from globusput.paths import NAME_MAX, Destination, child, hidden_sibling, name_bytes, url_for
+from globusput.paths import (
+    NAME_MAX,
+    Destination,
+    child,
+    hidden_sibling,
+    in_home,
+    name_bytes,
+    url_for,
+)
 from globusput.selection import LocalFile
 
 if TYPE_CHECKING:
@@ -133,6 +141,19 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
     local_mtime = os.stat(local.path).st_mtime
     fresh = stored.modified is not None and stored.modified + MTIME_SLACK >= local_mtime
     return stored.size == local.size and fresh
+
+
+def looked_up_first(
+    plan: Sequence[PlannedUpload], destination: Destination, makes_folders: bool
+) -> str | None:
+    """The destination folder, when this run makes folders and files go below it: making
+    the first of those starts by asking Transfer whether the destination exists (so that no
+    mkdir is refused), and that ``stat`` can be on its way while the collection is looked up
+    (one Transfer operation off the critical path; wasted only when every subfolder exists)."""
+    folder = destination.folder.rstrip("/")
+    if not (makes_folders and folder) or in_home(destination):
+        return None
+    return folder if any(i.folder.startswith(folder + "/") for i in plan) else None
 
 
 def stored_entry(listings: Listings | None, item: PlannedUpload) -> RemoteEntry | None:

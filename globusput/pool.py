@@ -38,6 +38,11 @@ class Pool(Generic[Item]):
         self._busy = 0  #: work under way outside the workers
         self._workers = 0
 
+    def pending(self) -> int:
+        """Files without a final outcome yet (queued, on their way, or waiting for a check)."""
+        with self._lock:
+            return self._pending
+
     def again(self, index: int) -> None:
         """Queue a file (once more)."""
         self._todo.put(index)

@@ -4,6 +4,8 @@ words. Kept apart from :mod:`globusput.collection`, which decides what to do abo
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import globus_sdk
 
 from globusput.errors import AuthError, GlobusputError, ServiceError
@@ -58,4 +60,25 @@ def service_error(
     return ServiceError(
         f"Globus Transfer failed to {what} on collection {collection}: {exc.http_status} "
         f"{exc.code}: {said}"
+    )
+
+
+class _Refusing(Protocol):  # a Collection, named without importing it
+    id: str
+    identity: str
+    oversized: set[str]
+
+
+def unlisted(collection: _Refusing, why: str, folder: str) -> GlobusputError:
+    """Transfer refused to list ``folder`` (or it is over the listing limit): ``why``
+    that matters."""
+    if folder in collection.oversized:
+        return ServiceError(
+            f"Globus Transfer will not list {folder}/ on collection {collection.id}: it holds "
+            f"more entries than Transfer's listing limit; {why}: name its files, or "
+            "keep releases in smaller folders"
+        )
+    return AuthError(
+        f"Globus Transfer refused to list {folder}/ on collection {collection.id} for "
+        f"{collection.identity}; {why}, or grant the identity access there"
     )

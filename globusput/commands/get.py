@@ -27,6 +27,7 @@ from globusput.paths import (
     remote_specs,
 )
 from globusput.plans import PlannedDownload, expand, folders_to_list, local_path, plan_downloads
+from globusput.refusals import unlisted
 from globusput.remote import CollectionInfo, RemoteEntry
 from globusput.report import Reporter
 from globusput.settings import Settings
@@ -119,17 +120,17 @@ def _plan_from_paths(
     listed = collection.walk(walk)
     listed.update(collection.listings(once))
     # a folder Transfer refuses to list fails alone (its files cannot be known); the others come
-    unlisted = collection.refused_of("ls", [f for f in listed if f not in once])
+    closed = collection.refused_of("ls", [f for f in listed if f not in once])
     blocked = [
         Outcome(
             PlannedDownload(folder + "/", "", root, None, root=root),
             "failed",
-            error=str(collection.unlisted("its files are not fetched", folder)),
+            error=str(unlisted(collection, "its files are not fetched", folder)),
             auth_failure=folder not in collection.oversized,
         )
-        for folder in unlisted
+        for folder in closed
     ]
-    specs = [s for s in specs if not (s.is_folder and (s.path.rstrip("/") or "/") in unlisted)]
+    specs = [s for s in specs if not (s.is_folder and (s.path.rstrip("/") or "/") in closed)]
     found, missing, unusable = expand(specs, listed)
     if missing:
         message = "nothing on the collection at " + ", ".join(missing)

@@ -8,6 +8,7 @@ from globusput.connection import check_outputs, connect
 from globusput.errors import DestinationError, ServiceError
 from globusput.inert import shown
 from globusput.paths import child
+from globusput.refusals import unlisted
 from globusput.removal import check_pruned, prune, rebased, removable
 from globusput.report import Reporter
 from globusput.settings import Settings
@@ -27,7 +28,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
         listing = collection.listing(folder)
         if listing is None:
             if not collection.allowed("ls", folder):
-                raise collection.unlisted("prune decides from the folder's listing", folder)
+                raise unlisted(collection, "prune decides from the folder's listing", folder)
             raise DestinationError(f"{folder}/ is not on the collection: nothing to prune")
         pruning = prune(folder, listing, settings.keep)
         for name, why in sorted(pruning.left.items()):

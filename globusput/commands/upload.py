@@ -44,6 +44,7 @@ from globusput.placement import Placement, StagedFolder, rename_threshold
 from globusput.plans import (
     PlannedUpload,
     keep_stored,
+    looked_up_first,
     plan_uploads,
     restage,
     staging_folder,
@@ -81,7 +82,10 @@ def run(settings: Settings, reporter: Reporter) -> None:
         if not files:
             _report(settings, reporter, [], 0.0)
             return
-        with connect(settings, reporter) as (collection, info, data):
+        makes_folders = settings.mkdir and not (settings.dry_run or settings.whole_folder)
+        makes_folders = makes_folders and not by_task(settings, files)  # else Transfer's task
+        ahead = looked_up_first(offline_plan, destination, makes_folders)
+        with connect(settings, reporter, ahead) as (collection, info, data):
             _upload_to(settings, reporter, files, destination, tls, data, collection, info)
     except (ServiceError, AuthError, CollectionError, DestinationError) as exc:
         # the run failed before any file was attempted: the manifest still says so

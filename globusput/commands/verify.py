@@ -13,6 +13,7 @@ from globusput.errors import Interrupted, VerifyFailed
 from globusput.manifest import collection_of, compare, listings_of, looked_up, read_manifest
 from globusput.outcomes import Outcome, failed
 from globusput.plans import PlannedDownload, plan_downloads
+from globusput.refusals import unlisted
 from globusput.report import Reporter
 from globusput.settings import Settings
 from globusput.verdicts import finish_verify
@@ -28,14 +29,14 @@ def run(settings: Settings, reporter: Reporter) -> None:
     tls = data_tls_verify(settings, reporter)
     with connect(settings, reporter) as (collection, info, data):
         listings = listings_of(manifest, collection, info.base_url, below=True)
-        unlisted = collection.refused_of("ls", listings)
-        for folder in unlisted:
+        closed = collection.refused_of("ls", listings)
+        for folder in closed:
             if folder not in collection.oversized:
                 why = "verify compares each folder's listing with the manifest"
-                raise collection.unlisted(why, folder)
+                raise unlisted(collection, why, folder)
         # over Transfer's listing limit: the manifest's files there are looked up one by one
-        verdict = compare(manifest.files, {**listings, **looked_up(manifest, collection, unlisted)})
-        verdict.unusable, verdict.unchecked = manifest.refused, unlisted
+        verdict = compare(manifest.files, {**listings, **looked_up(manifest, collection, closed)})
+        verdict.unusable, verdict.unchecked = manifest.refused, closed
         checked: list[Outcome[PlannedDownload]] = []
         if settings.verify_hash:
             sha = {w.path: w.sha256 for w in verdict.present if w.sha256 is not None}

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import signal
 import threading
+import time
 from pathlib import PurePosixPath
 
 from globusput.batch import Uploads
@@ -86,3 +87,81 @@ def test_an_unexpected_error_stays_with_its_file() -> None:
         "uploaded",
     ]
     assert outcomes[1].error == "internal error (KeyError: 'a bug')"
+
+
+class _Listed(_Collection):
+    """Lists each folder slowly and truly (every file stored whole)."""
+
+    def __init__(self, plan: list[PlannedUpload]) -> None:
+        self.plan = plan
+        self.listed: list[str] = []
+
+    def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
+        self.listed.append(folder)
+        time.sleep(0.02)
+        return {
+            i.name: RemoteEntry(True, i.source.size, None) for i in self.plan if i.folder == folder
+        }
+
+
+class _ReadBack:
+    def __init__(self) -> None:
+        self.heads: list[str] = []
+
+    def problem(self, item: PlannedUpload) -> str | None:
+        self.heads.append(item.path)
+        return None
+
+
+class _Timed(_Uploader):
+    """The second folder's files take a while to send; each took ``seconds`` by its own
+    account (what the run judges a HEAD's cost from)."""
+
+    def __init__(self, collection: _Listed, seconds: float) -> None:
+        super().__init__(threading.Event())
+        self.collection = collection  # type: ignore[assignment]
+        self.readback = _ReadBack()
+        self.seconds = seconds
+
+    def upload(
+        self, item: PlannedUpload, check_size: bool, may_defer: bool = False
+    ) -> Outcome[PlannedUpload]:
+        if item.folder == "/b":
+            time.sleep(0.05)
+        outcome = super().upload(item, check_size, may_defer)
+        outcome.seconds = self.seconds
+        return outcome
+
+
+def _two_folders(seconds: float) -> tuple[_Listed, _ReadBack]:
+    plan = [
+        PlannedUpload(LocalFile(f"{d}{n}", PurePosixPath(f"{d}{n}"), 1), f"/{d}/{n}", "https://x")
+        for d in "ab"
+        for n in range(8)
+    ]
+    collection = _Listed(plan)
+    uploader = _Timed(collection, seconds)
+    outcomes, _ = Uploads(
+        plan,
+        uploader,  # type: ignore[arg-type]
+        concurrency=2,
+        reporter=Reporter(out=io.StringIO(), err=io.StringIO()),
+        check_sizes=True,
+        overwrite="always",
+    ).run()
+    assert [o.status for o in outcomes] == ["uploaded"] * 16
+    return collection, uploader.readback
+
+
+def test_the_last_folder_is_checked_by_head_when_that_is_sooner_than_its_listing() -> None:
+    # listings took 0.02 s here; 8 HEADs two at a time, at 0.001 s each, take 0.004 s
+    collection, readback = _two_folders(seconds=0.001)
+    assert collection.listed == ["/a"]
+    assert sorted(readback.heads) == [f"/b/{n}" for n in range(8)]
+
+
+def test_the_last_folder_is_listed_when_its_heads_would_take_longer() -> None:
+    # 4 rounds of HEADs at 0.05 s: 0.2 s, longer than the 0.02 s a listing took
+    collection, readback = _two_folders(seconds=0.05)
+    assert collection.listed == ["/a", "/b"]
+    assert readback.heads == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 
+import globus_sdk
 import pytest
 
 from globusput.collection import Collection
@@ -63,3 +65,38 @@ def test_an_entry_neither_file_nor_folder_is_never_used() -> None:
     entry = RemoteEntry.from_listing({"name": "gone", "type": "invalid_symlink", "size": 9})
     assert not entry.is_file and entry.problem is not None
     assert "neither a file nor a folder" in entry.problem
+
+
+class _StatClient:
+    """Transfer's stat, answered once with ``first`` (an answer or an error), then truly."""
+
+    def __init__(self, first: object) -> None:
+        self.first = first
+        self.asked: list[str] = []
+
+    def operation_stat(self, collection_id: str, path: str) -> object:
+        self.asked.append(path)
+        answer = self.first if len(self.asked) == 1 else {"type": "dir", "name": "second"}
+        if isinstance(answer, Exception):
+            raise answer
+        return type("Response", (), {"data": answer})()
+
+
+def _stat_twice(first: object) -> tuple[dict[str, object] | None, list[str]]:
+    client = _StatClient(first)
+    collection = Collection(client, uuid.uuid4(), "me", print)  # type: ignore[arg-type]
+    collection.stat_ahead("/rel")
+    return collection.stat("/rel"), client.asked
+
+
+def test_a_stat_asked_ahead_answers_the_stat_that_wants_it() -> None:
+    assert _stat_twice({"type": "dir", "name": "first"}) == (
+        {"type": "dir", "name": "first"},
+        ["/rel"],
+    )
+
+
+def test_a_stat_ahead_that_failed_is_asked_again_when_wanted() -> None:
+    # consent not yet given, a lost connection: the real call handles those, with its retries
+    found, asked = _stat_twice(globus_sdk.GlobusError())
+    assert found == {"type": "dir", "name": "second"} and asked == ["/rel", "/rel"]

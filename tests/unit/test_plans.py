@@ -16,6 +16,7 @@ from globusput.plans import (
     folders_to_list,
     keep_stored,
     local_path,
+    looked_up_first,
     plan_uploads,
     restage,
     staging_folder,
@@ -147,3 +148,15 @@ def test_a_listed_name_that_is_not_one_segment_fails_alone(name: str) -> None:
     assert [path for path, _ in found] == ["/rel/a.whl"] and missing == []
     assert [path for path, _ in refused] == [f"/rel/{name}"]
     assert "not fetched" in refused[0][1]
+
+
+def test_the_destination_is_looked_up_ahead_only_when_folders_are_made_below_it() -> None:
+    nested = [LocalFile("d/a.txt", PurePosixPath("d/a.txt"), 1), SCIENCE]
+    flat = [SCIENCE]
+    rel = parse_destination("/rel/")
+    assert looked_up_first(plan_uploads(nested, rel, B), rel, True) == "/rel"
+    assert looked_up_first(plan_uploads(flat, rel, B), rel, True) is None  # its PUT tells
+    assert looked_up_first(plan_uploads(nested, rel, B), rel, False) is None  # --no-mkdir...
+    top, home = parse_destination("/"), parse_destination("/~/rel/")
+    assert looked_up_first(plan_uploads(nested, top, B), top, True) is None  # / exists
+    assert looked_up_first(plan_uploads(nested, home, B), home, True) is None  # not yet known
