@@ -228,22 +228,32 @@ class Uploads:
     ) -> list[tuple[int, Uploaded]]:
         """One listing for the folder (or HEADs, see :meth:`_heads_sooner`); a file missing
         or of the wrong size is sent again."""
-        uploaded = [o for _, o in finished if o.status == "uploaded"]
+        uploaded = [n for n, (_, o) in enumerate(finished) if o.status == "uploaded"]
         if not uploaded:
             return finished
-        entries = None
         with self._lock:  # nothing is left to send, only folders to check
             last = self.pool.pending() <= self._checking
-        if not (last and self._heads_sooner(uploaded)):
-            started = time.monotonic()
-            try:
-                entries = self.collection.listing(folder)
-                self._listed.append(time.monotonic() - started)
-            except Exception as exc:  # a Transfer failure: check these files one by one
-                self.reporter.debug(f"listing {folder}/ failed ({exc}); checking files by HEAD")
+        checked, todo, entries = [], finished, None
+        heads = last and self._heads_sooner([finished[n][1] for n in uploaded])
+        if heads:  # the first HEAD alone: a server that answers none is listed after all
+            checked.append(self._recheck(None, finished[uploaded[0]]))
+            todo = finished[: uploaded[0]] + finished[uploaded[0] + 1 :]
+        if not (heads and self.uploader.readback.head):
+            entries = self._listing(folder)
         threads = self.pool.concurrency if last else 1  # beside the workers: one at a time
-        with ThreadPoolExecutor(threads, thread_name_prefix="head") as heads:
-            return list(heads.map(partial(self._recheck, entries), finished))
+        with ThreadPoolExecutor(threads, thread_name_prefix="head") as pool:
+            return checked + list(pool.map(partial(self._recheck, entries), todo))
+
+    def _listing(self, folder: str) -> dict[str, RemoteEntry] | None:
+        """The folder's listing, timed; None when Transfer fails (files checked by HEAD)."""
+        started = time.monotonic()
+        try:
+            entries = self.collection.listing(folder)
+        except Exception as exc:  # a Transfer failure: check these files one by one
+            self.reporter.debug(f"listing {folder}/ failed ({exc}); checking files by HEAD")
+            return None
+        self._listed.append(time.monotonic() - started)
+        return entries
 
     def _heads_sooner(self, uploaded: list[Uploaded]) -> bool:
         """Whether the run's last folder is checked sooner by a HEAD per file, ``concurrency``

@@ -105,11 +105,16 @@ class _Listed(_Collection):
 
 
 class _ReadBack:
-    def __init__(self) -> None:
+    """Reads sizes back by HEAD; or finds, at the first, that the server answers none."""
+
+    def __init__(self, answers_head: bool) -> None:
         self.heads: list[str] = []
+        self.head = True
+        self.answers_head = answers_head
 
     def problem(self, item: PlannedUpload) -> str | None:
         self.heads.append(item.path)
+        self.head = self.answers_head
         return None
 
 
@@ -117,10 +122,10 @@ class _Timed(_Uploader):
     """The second folder's files take a while to send; each took ``seconds`` by its own
     account (what the run judges a HEAD's cost from)."""
 
-    def __init__(self, collection: _Listed, seconds: float) -> None:
+    def __init__(self, collection: _Listed, seconds: float, answers_head: bool) -> None:
         super().__init__(threading.Event())
         self.collection = collection  # type: ignore[assignment]
-        self.readback = _ReadBack()
+        self.readback = _ReadBack(answers_head)
         self.seconds = seconds
 
     def upload(
@@ -133,14 +138,14 @@ class _Timed(_Uploader):
         return outcome
 
 
-def _two_folders(seconds: float) -> tuple[_Listed, _ReadBack]:
+def _two_folders(seconds: float, answers_head: bool = True) -> tuple[_Listed, _ReadBack]:
     plan = [
         PlannedUpload(LocalFile(f"{d}{n}", PurePosixPath(f"{d}{n}"), 1), f"/{d}/{n}", "https://x")
         for d in "ab"
         for n in range(8)
     ]
     collection = _Listed(plan)
-    uploader = _Timed(collection, seconds)
+    uploader = _Timed(collection, seconds, answers_head)
     outcomes, _ = Uploads(
         plan,
         uploader,  # type: ignore[arg-type]
@@ -165,3 +170,9 @@ def test_the_last_folder_is_listed_when_its_heads_would_take_longer() -> None:
     collection, readback = _two_folders(seconds=0.05)
     assert collection.listed == ["/a", "/b"]
     assert readback.heads == []
+
+
+def test_the_last_folder_is_listed_after_all_when_the_server_answers_no_head() -> None:
+    collection, readback = _two_folders(seconds=0.001, answers_head=False)
+    assert collection.listed == ["/a", "/b"]  # one listing, not a listing per file
+    assert len(readback.heads) == 1 and readback.heads[0].startswith("/b/")
