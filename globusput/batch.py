@@ -22,6 +22,7 @@ from globusput.errors import FolderPending
 from globusput.outcomes import Outcome, settle
 from globusput.plans import (
     KEPT_BY,
+    LIST_FROM,
     Listings,
     PlannedDownload,
     PlannedUpload,
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from globusput.report import Reporter
     from globusput.upload import Uploader
 
-#: A folder receiving at least this many files is checked by one listing instead of a HEAD
-#: per file (one Transfer call against that many requests to the HTTPS server).
-LIST_FROM = 8
 
 Uploaded = Outcome[PlannedUpload]
 

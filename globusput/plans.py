@@ -8,6 +8,7 @@ Both carry the collection's URL of the file, its folder and how progress names i
 
 from __future__ import annotations
 
+import collections
 import os
 import posixpath
 from collections.abc import Mapping, Sequence
@@ -143,17 +144,25 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
     return stored.size == local.size and fresh
 
 
+#: A folder receiving at least this many files is checked by one listing instead of a HEAD
+#: per file (one Transfer call against that many requests to the HTTPS server).
+LIST_FROM = 8
+
+
 def looked_up_first(
     plan: Sequence[PlannedUpload], destination: Destination, makes_folders: bool
 ) -> str | None:
     """The destination folder, when this run makes folders and files go below it: making
     the first of those starts by asking Transfer whether the destination exists (so that no
     mkdir is refused), and that ``stat`` can be on its way while the collection is looked up
-    (one Transfer operation off the critical path; wasted only when every subfolder exists)."""
+    (one Transfer operation off the critical path). Only in runs that list a folder anyway:
+    a few files into folders that exist make no Transfer operation, and that stays so."""
     folder = destination.folder.rstrip("/")
     if not (makes_folders and folder) or in_home(destination):
         return None
-    return folder if any(i.folder.startswith(folder + "/") for i in plan) else None
+    counts = collections.Counter(i.folder for i in plan)
+    below = any(f.startswith(folder + "/") for f in counts)
+    return folder if below and max(counts.values()) >= LIST_FROM else None
 
 
 def stored_entry(listings: Listings | None, item: PlannedUpload) -> RemoteEntry | None:

@@ -12,6 +12,7 @@ import pytest
 from globusput.errors import DestinationError, SelectionError
 from globusput.paths import parse_destination, remote_specs
 from globusput.plans import (
+    LIST_FROM,
     expand,
     folders_to_list,
     keep_stored,
@@ -151,11 +152,16 @@ def test_a_listed_name_that_is_not_one_segment_fails_alone(name: str) -> None:
 
 
 def test_the_destination_is_looked_up_ahead_only_when_folders_are_made_below_it() -> None:
-    nested = [LocalFile("d/a.txt", PurePosixPath("d/a.txt"), 1), SCIENCE]
-    flat = [SCIENCE]
+    def files(*names: str) -> list[LocalFile]:
+        return [LocalFile(n, PurePosixPath(n), 1) for n in names]
+
+    nested = files(*(f"d/{n}" for n in range(LIST_FROM)), "a.txt")
     rel = parse_destination("/rel/")
     assert looked_up_first(plan_uploads(nested, rel, B), rel, True) == "/rel"
+    flat = files(*(str(n) for n in range(LIST_FROM)))
     assert looked_up_first(plan_uploads(flat, rel, B), rel, True) is None  # its PUT tells
+    few = files("d/a.txt", "d/b.txt")  # a run without Transfer operations stays one
+    assert looked_up_first(plan_uploads(few, rel, B), rel, True) is None
     assert looked_up_first(plan_uploads(nested, rel, B), rel, False) is None  # --no-mkdir...
     top, home = parse_destination("/"), parse_destination("/~/rel/")
     assert looked_up_first(plan_uploads(nested, top, B), top, True) is None  # / exists
