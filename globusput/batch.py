@@ -22,11 +22,11 @@ from globusput.errors import FolderPending
 from globusput.outcomes import Outcome, settle
 from globusput.plans import (
     KEPT_BY,
-    LIST_FROM,
     Listings,
     PlannedDownload,
     PlannedUpload,
     keep_stored,
+    listed_folders,
     stored_entry,
     upload_order,
 )
@@ -156,11 +156,7 @@ class Uploads:
         """Busy folders are checked by one listing once their last file is done."""
         if not self.check_sizes:  # a folder Transfer refuses to list is checked file by file
             return
-        counts: dict[str, int] = {}
-        for index in todo:
-            folder = self.plan[index].folder
-            counts[folder] = counts.get(folder, 0) + 1
-        self._left = {folder: n for folder, n in counts.items() if n >= LIST_FROM}
+        self._left = listed_folders(self.plan[index] for index in todo)
 
     # -- during: one file on a worker ----------------------------------------------------
     def _work(self, index: int) -> None:

@@ -120,7 +120,7 @@ class Collection:
             try:
                 return dict(early.result().data)
             except globus_sdk.TransferAPIError as exc:
-                if exc.http_status == 404 or "NotFound" in str(exc.code):
+                if _missing(exc):
                     return None
             except globus_sdk.GlobusError:
                 pass
@@ -195,7 +195,7 @@ class Collection:
         try:
             return self._transfer(call)
         except globus_sdk.TransferAPIError as exc:
-            if exc.http_status == 404 or "NotFound" in str(exc.code):
+            if _missing(exc):
                 return None
             if self._refused(exc, operation, path):
                 return None
@@ -292,3 +292,8 @@ class Collection:
 
     def _service_error(self, exc: globus_sdk.TransferAPIError, what: str) -> GlobusputError:
         return service_error(exc, what, self.id, self.identity)
+
+
+def _missing(exc: globus_sdk.TransferAPIError) -> bool:
+    """A read-only call's answer that the path is not there."""
+    return exc.http_status == 404 or "NotFound" in str(exc.code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import os
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,8 +115,7 @@ def upload_order(plan: Sequence[PlannedUpload]) -> list[int]:
 
     The first PUT into a folder doubles as the check that the folder exists (a missing one
     is made then); sending the smallest file first keeps a failed check cheap, and by the
-    time the bigger files go, their folders are known.
-    """
+    time the bigger files go, their folders are known."""
     first: dict[str, int] = {}
     for index, item in enumerate(plan):
         best = first.get(item.folder)
@@ -144,25 +143,26 @@ def keep_stored(policy: str, local: LocalFile, stored: RemoteEntry | None) -> bo
     return stored.size == local.size and fresh
 
 
-#: A folder receiving at least this many files is checked by one listing instead of a HEAD
-#: per file (one Transfer call against that many requests to the HTTPS server).
+#: A folder of this many files or more is checked by one listing, not a HEAD per file.
 LIST_FROM = 8
 
 
 def looked_up_first(
     plan: Sequence[PlannedUpload], destination: Destination, makes_folders: bool
 ) -> str | None:
-    """The destination folder, when this run makes folders and files go below it: making
-    the first of those starts by asking Transfer whether the destination exists (so that no
-    mkdir is refused), and that ``stat`` can be on its way while the collection is looked up
-    (one Transfer operation off the critical path). Only in runs that list a folder anyway:
-    a few files into folders that exist make no Transfer operation, and that stays so."""
+    """The destination, when folders may be made below it: its ``stat`` (no mkdir is ever
+    refused) can then go while the collection is looked up. Only in runs that list a folder
+    anyway: a few files into folders that exist still make no Transfer operation."""
     folder = destination.folder.rstrip("/")
-    if not (makes_folders and folder) or in_home(destination):
+    if not (makes_folders and folder and listed_folders(plan)) or in_home(destination):
         return None
-    counts = collections.Counter(i.folder for i in plan)
-    below = any(f.startswith(folder + "/") for f in counts)
-    return folder if below and max(counts.values()) >= LIST_FROM else None
+    return folder if any(i.folder.startswith(folder + "/") for i in plan) else None
+
+
+def listed_folders(items: Iterable[PlannedUpload]) -> dict[str, int]:
+    """Folders receiving LIST_FROM files or more, and how many: each is listed at its end."""
+    counts = collections.Counter(item.folder for item in items)
+    return {folder: n for folder, n in counts.items() if n >= LIST_FROM}
 
 
 def stored_entry(listings: Listings | None, item: PlannedUpload) -> RemoteEntry | None:
