@@ -7,8 +7,10 @@ answer: not allowed (405), refused (403), not built (501), or a redirect to a lo
 
 from __future__ import annotations
 
+import collections
 import json
 import os
+import posixpath
 
 import pytest
 
@@ -186,3 +188,36 @@ def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None
     assert (counts["data.HEAD"], counts["transfer.ls"], counts["transfer.mkdir"]) == (0, 4, 5)
     # a refused first PUT per new folder (a few more when its files start together)
     assert 200 + 4 <= counts["data.PUT"] <= 200 + 4 * 4
+
+
+@pytest.mark.parametrize("head", ["answered", "refused"])
+def test_the_last_folder_is_checked_by_head_when_sooner_and_listed_without_head(
+    run: Runner, head: str
+) -> None:
+    """Far away, the run's last folder is checked by a HEAD per file once this run's listings
+    were seen to take longer than that; a server without HEAD has it listed after one probe,
+    never a listing per file. Which folder goes last depends on which folder's first PUT is
+    answered last; each folder's 24 files take about 0.2 s, a listing 0.5 s."""
+    if head == "refused":
+        run.standin.add_fault("status", route="data.HEAD", status=405, times=FOREVER)
+    expected = {}
+    for folder in "abcdef":
+        run.remote_folder(f"/dist/{folder}")
+        for n in range(24):
+            run.write(f"out/{folder}/f{n}.bin", f"{folder} {n}")
+            expected[f"/dist/{folder}/f{n}.bin"] = f"{folder} {n}".encode()
+    run.standin.set_distance({"auth": 0.02, "transfer": 0.03, "op": 0.5, "data": 0.02})
+    result = run("--base-dir", "out", "out", "/dist/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+    listed = collections.Counter(
+        e["target"] for e in run.standin.log if e["route"] == "transfer.ls"
+    )
+    heads = {posixpath.dirname(e["path"]) for e in run.standin.log if e["route"] == "data.HEAD"}
+    if head == "answered":  # one folder (the last) not listed: its 24 files were HEADed
+        assert len(listed) == 5 and set(listed.values()) == {1}, listed
+        assert run.standin.counts["data.HEAD"] == 24 and len(heads) == 1
+        assert heads.isdisjoint(listed)
+    else:  # every folder listed once, the last twice (the probe's own listing, then its own)
+        assert len(listed) == 6 and sorted(listed.values()) == [1, 1, 1, 1, 1, 2], listed
+        assert run.standin.counts["data.HEAD"] == 1
