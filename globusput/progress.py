@@ -47,7 +47,7 @@ class Progress:
         """``item`` is finished, however it ended."""
 
     def write(self, line: str, stream: TextIO) -> None:
-        print(line, file=stream, flush=True)
+        write_line(line, stream)
 
     def close(self) -> None:
         """Remove the display."""
@@ -83,7 +83,7 @@ class TerminalProgress(Progress):
     def write(self, line: str, stream: TextIO) -> None:
         with self._lock:
             if time.monotonic() - self._started < DELAY:
-                print(line, file=stream, flush=True)  # no bar yet: do not conjure one
+                write_line(line, stream)  # no bar yet: do not conjure one
             else:
                 self._bar.write(line, file=stream)
 
@@ -111,17 +111,21 @@ class LogProgress(Progress):
             last_decile, last_time = self._last.setdefault(item.url, (0, now))
             if decile > last_decile or now - last_time >= LOG_EVERY:
                 self._last[item.url] = (max(decile, last_decile), now)
-                print(
-                    f"progress: {shown(item.label)} {sent * 100 // size}% "
-                    f"({sent >> 20} of {size >> 20} MiB)",
-                    file=self._stream,
-                    flush=True,
-                )
+                line = f"{sent * 100 // size}% ({sent >> 20} of {size >> 20} MiB)"
+                write_line(f"progress: {shown(item.label)} {line}", self._stream)
 
     def done(self, item: Moving) -> None:
         with self._lock:
             self._sent.pop(item.url, None)
             self._last.pop(item.url, None)
+
+
+def write_line(line: str, stream: TextIO) -> None:
+    """One write per line: ``print`` writes the line and its end apart, and where the stream
+    writes through (``PYTHONUNBUFFERED``, common in CI images) another thread's line landed
+    between them, two lines run together in the log."""
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def make_progress(quiet: bool, total: int, files: int, stream: TextIO) -> Progress:
