@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from globusput.body import sha256_of
 from globusput.collection import TRANSFER_THREADS
 from globusput.errors import FolderPending
+from globusput.estimates import heads_sooner, list_early
 from globusput.outcomes import Outcome, settle
 from globusput.plans import (
     KEPT_BY,
@@ -97,10 +98,10 @@ class Uploads:
         self._checks = ThreadPoolExecutor(TRANSFER_THREADS, thread_name_prefix="check")
         self._listed: list[float] = []  #: seconds each folder's listing took, this run
         self._checking = 0  #: files whose folder is being checked
+        self._early: set[str] = set()  #: folders listed before their last files were done
 
     def run(self) -> tuple[list[Uploaded], int]:
-        count = len(self.plan)
-        title = f"Uploading {count} file{'s' if count != 1 else ''}"
+        title = f"Uploading {len(self.plan)} file{'s' if len(self.plan) != 1 else ''}"
         try:
             results, signum = self.pool.run(
                 self._start, self._work, self.reporter, title, lambda o: show(self.reporter, o)
@@ -118,7 +119,8 @@ class Uploads:
     def _start(self) -> tuple[list[int], list[tuple[int, Uploaded]]]:
         kept: list[tuple[int, Uploaded]] = []
         todo = self._skip_kept(kept)
-        self._plan_checks(todo)
+        if self.check_sizes:  # busy folders: one listing each, once their last file is done
+            self._left = listed_folders(self.plan[index] for index in todo)
         return todo, kept
 
     def _skip_kept(self, kept: list[tuple[int, Uploaded]]) -> list[int]:
@@ -151,12 +153,6 @@ class Uploads:
             and (listings or {}).get(item.folder) is None
             and not self.collection.allowed("ls", item.folder)
         )
-
-    def _plan_checks(self, todo: list[int]) -> None:
-        """Busy folders are checked by one listing once their last file is done."""
-        if not self.check_sizes:  # a folder Transfer refuses to list is checked file by file
-            return
-        self._left = listed_folders(self.plan[index] for index in todo)
 
     # -- during: one file on a worker ----------------------------------------------------
     def _work(self, index: int) -> None:
@@ -195,8 +191,7 @@ class Uploads:
 
     # -- after: one listing per busy folder ---------------------------------------------------
     def _complete(self, index: int, outcome: Uploaded) -> None:
-        """A file is done; a listed folder's outcomes wait for its last file, then are checked
-        together, on a Transfer thread."""
+        """A file is done; a listed folder's files are checked together on a Transfer thread."""
         folder = outcome.item.folder
         with self._lock:
             if folder not in self._left:
@@ -204,7 +199,9 @@ class Uploads:
                 return
             self._waiting.setdefault(folder, []).append((index, outcome))
             self._left[folder] -= 1
-            if self._left[folder] or self.uploader.cancel.is_set():
+            if self.uploader.cancel.is_set():
+                return
+            if self._left[folder] and not self._list_early(folder):
                 return
             finished = self._waiting.pop(folder)
             self._checking += len(finished)
@@ -220,20 +217,23 @@ class Uploads:
     def _check_folder(
         self, folder: str, finished: list[tuple[int, Uploaded]]
     ) -> list[tuple[int, Uploaded]]:
-        """One listing for the folder (or HEADs, see :meth:`_heads_sooner`); a file missing
+        """One listing for the folder (or HEADs, see :mod:`globusput.estimates`); a file missing
         or of the wrong size is sent again."""
         uploaded = [n for n, (_, o) in enumerate(finished) if o.status == "uploaded"]
         if not uploaded:
             return finished
+        started = time.monotonic()  # every file of ``finished`` is stored by now
         with self._lock:  # nothing is left to send, only folders to check
             last = self.pool.pending() <= self._checking
         checked, todo, entries = [], finished, None
-        heads = last and self._heads_sooner([finished[n][1] for n in uploaded])
+        timings = self._timings([finished[n][1] for n in uploaded])
+        heads = last and heads_sooner(len(uploaded), *timings, self.pool.concurrency)
         if heads:  # the first HEAD alone: a server that answers none is listed after all
             checked.append(self._recheck(None, finished[uploaded[0]]))
             todo = finished[: uploaded[0]] + finished[uploaded[0] + 1 :]
-        if not (heads and self.uploader.readback.head):
-            entries = self._listing(folder)
+        if not (heads and self.uploader.readback.head):  # that probe's listing, if it made one
+            entries = self.uploader.readback.listed_since(folder, started)
+            entries = self._listing(folder) if entries is None else entries
         threads = self.pool.concurrency if last else 1  # beside the workers: one at a time
         with ThreadPoolExecutor(threads, thread_name_prefix="head") as pool:
             return checked + list(pool.map(partial(self._recheck, entries), todo))
@@ -249,16 +249,22 @@ class Uploads:
         self._listed.append(time.monotonic() - started)
         return entries
 
-    def _heads_sooner(self, uploaded: list[Uploaded]) -> bool:
-        """Whether the run's last folder is checked sooner by a HEAD per file, ``concurrency``
-        at a time, than by its listing, which nothing else overlaps any more. Judged from
-        this run's own listings and PUTs, as the far side's speeds are not known beforehand
-        (no listing yet: the listing). Any other folder's listing runs while files are sent."""
-        if not self._listed:
+    def _timings(self, outcomes: Sequence[Uploaded]) -> tuple[float, float | None]:
+        """The median PUT of ``outcomes`` and the median listing of this run (None: none)."""
+        put = statistics.median(o.seconds for o in outcomes)
+        return put, statistics.median(self._listed) if self._listed else None
+
+    def _list_early(self, folder: str) -> bool:
+        """Whether ``folder``, whose files are all that is left to send, is listed now for its
+        files done (once; the rest are checked when done). Called under the lock."""
+        done = [outcome for _, outcome in self._waiting[folder]]
+        sending = self.pool.pending() - self._checking - sum(map(len, self._waiting.values()))
+        if folder in self._early or sending != self._left[folder]:
             return False
-        rounds = -(-len(uploaded) // self.pool.concurrency)
-        put = statistics.median(o.seconds for o in uploaded)  # a PUT and more: >= a HEAD
-        return rounds * put < statistics.median(self._listed)
+        if not list_early(len(done), sending, *self._timings(done), self.pool.concurrency):
+            return False
+        self._early.add(folder)
+        return True
 
     def _recheck(
         self, entries: dict[str, RemoteEntry] | None, finished: tuple[int, Uploaded]

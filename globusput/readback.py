@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import posixpath
 import threading
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -41,6 +42,8 @@ class ReadBack:
         #: folders where nothing can read a size back (no HEAD, and Transfer refuses to list
         #: them): their files stand unchecked, and the run says so once
         self.unchecked: set[str] = set()
+        #: each folder's latest listing, and when it was asked for
+        self._listings: dict[str, tuple[float, dict[str, RemoteEntry]]] = {}
 
     def check(self, item: PlannedUpload, url: str) -> None:
         """Raise :class:`Retryable` unless the server holds ``url`` at the local size (when
@@ -98,6 +101,12 @@ class ReadBack:
             self._probed = True
             return found
 
+    def listed_since(self, folder: str, since: float) -> dict[str, RemoteEntry] | None:
+        """The folder's listing made here if it was asked for after ``since`` (when the files
+        it is to tell about were stored), else None: a check need not list twice."""
+        asked, listing = self._listings.get(folder, (float("-inf"), None))
+        return listing if asked >= since else None
+
     def _by_head(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
         try:
             response, _ = self.channel.request("HEAD", url)
@@ -126,7 +135,10 @@ class ReadBack:
         path = unquote(url[len(item.base_url.rstrip("/")) :])
         folder, name = posixpath.split(path)
         try:
+            asked = time.monotonic()
             listing = self.collection.listing(folder)
+            if listing is not None:
+                self._listings[folder] = (asked, listing)
             if listing is not None or self.collection.allowed("ls", folder):
                 entry = (listing or {}).get(name)
             else:

@@ -51,15 +51,16 @@ def test_transfer_calls_grow_with_folders_not_files(run: Runner, count: int) -> 
     assert sorted(set(targets(run, "transfer.mkdir"))) == ["/dist", *(f"/dist/{f}" for f in "abcd")]
     assert run.standin.counts["throttled"] == 0
     # each folder's first PUT found it missing, once (its other files waited for that answer,
-    # not a refused PUT each); sizes were checked by one listing per busy folder, by a HEAD
-    # per file in quiet ones
+    # not a refused PUT each); sizes were checked by one listing per busy folder (the last
+    # one's late files by HEAD, where that ends sooner), by a HEAD per file in quiet ones
     puts = [e.get("path") for e in run.standin.log if e["route"] == "data.PUT"]
     assert run.standin.counts["data.PUT"] == count + len(FOLDERS), sorted(
         p for p in puts if puts.count(p) > 1
     )
     if count >= 8 * len(FOLDERS):
         assert run.standin.counts["transfer.ls"] == len(FOLDERS)
-        assert run.standin.counts["data.HEAD"] == 0
+        heads = {e["path"].rsplit("/", 1)[0] for e in run.standin.log if e["route"] == "data.HEAD"}
+        assert run.standin.counts["data.HEAD"] < count // len(FOLDERS) and len(heads) <= 1
     else:
         assert run.standin.counts["transfer.ls"] == 0
         assert run.standin.counts["data.HEAD"] == count

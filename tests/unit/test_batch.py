@@ -92,13 +92,14 @@ def test_an_unexpected_error_stays_with_its_file() -> None:
 class _Listed(_Collection):
     """Lists each folder slowly and truly (every file stored whole)."""
 
-    def __init__(self, plan: list[PlannedUpload]) -> None:
+    def __init__(self, plan: list[PlannedUpload], seconds: float = 0.02) -> None:
         self.plan = plan
         self.listed: list[str] = []
+        self.seconds = seconds
 
     def listing(self, folder: str) -> dict[str, RemoteEntry] | None:
         self.listed.append(folder)
-        time.sleep(0.02)
+        time.sleep(self.seconds)
         return {
             i.name: RemoteEntry(True, i.source.size, None) for i in self.plan if i.folder == folder
         }
@@ -117,22 +118,28 @@ class _ReadBack:
         self.head = self.answers_head
         return None
 
+    def listed_since(self, folder: str, since: float) -> None:
+        return None  # a HEAD refused here lists nothing
+
 
 class _Timed(_Uploader):
-    """The second folder's files take a while to send; each took ``seconds`` by its own
+    """The second folder's files take ``sleep`` to send; each took ``seconds`` by its own
     account (what the run judges a HEAD's cost from)."""
 
-    def __init__(self, collection: _Listed, seconds: float, answers_head: bool) -> None:
+    def __init__(
+        self, collection: _Listed, seconds: float, answers_head: bool, sleep: float = 0.05
+    ) -> None:
         super().__init__(threading.Event())
         self.collection = collection  # type: ignore[assignment]
         self.readback = _ReadBack(answers_head)
         self.seconds = seconds
+        self.sleep = sleep
 
     def upload(
         self, item: PlannedUpload, check_size: bool, may_defer: bool = False
     ) -> Outcome[PlannedUpload]:
         if item.folder == "/b":
-            time.sleep(0.05)
+            time.sleep(self.sleep)
         outcome = super().upload(item, check_size, may_defer)
         outcome.seconds = self.seconds
         return outcome
@@ -176,3 +183,29 @@ def test_the_last_folder_is_listed_after_all_when_the_server_answers_no_head() -
     collection, readback = _two_folders(seconds=0.001, answers_head=False)
     assert collection.listed == ["/a", "/b"]  # one listing, not a listing per file
     assert len(readback.heads) == 1 and readback.heads[0].startswith("/b/")
+
+
+def test_the_last_folder_is_listed_before_its_last_files_when_that_ends_sooner() -> None:
+    """A big last folder: its listing leaves while its last files are sent (the late ones
+    then checked by HEAD), rather than a listing or 60 HEADs after its last PUT."""
+    plan = [
+        PlannedUpload(LocalFile(f"{d}{n}", PurePosixPath(f"{d}{n}"), 1), f"/{d}/{n}", "https://x")
+        for d, count in (("a", 8), ("b", 60))
+        for n in range(count)
+    ]
+    collection = _Listed(plan, seconds=0.03)
+    uploader = _Timed(collection, seconds=0.001, answers_head=True, sleep=0.02)
+    outcomes, _ = Uploads(
+        plan,
+        uploader,  # type: ignore[arg-type]
+        concurrency=2,
+        reporter=Reporter(out=io.StringIO(), err=io.StringIO()),
+        check_sizes=True,
+        overwrite="always",
+    ).run()
+    assert [o.status for o in outcomes] == ["uploaded"] * 68
+    assert collection.listed == ["/a", "/b"]
+    heads = uploader.readback.heads
+    # listed with 11 to 15 rounds of PUTs to go (a listing of 0.03 s against 0.001 s a PUT)
+    assert 20 < len(heads) <= 30 and len(set(heads)) == len(heads), heads
+    assert all(head.startswith("/b/") for head in heads)
