@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import compileall
 import os
 import re
 import shlex
@@ -87,6 +88,11 @@ class Bench:
             raise SystemExit("install globusput first: pip install .")
 
     def setup(self) -> None:
+        # as pip leaves an installed package: compiled, so an in-tree (editable) install is not
+        # recompiled at each start where PYTHONDONTWRITEBYTECODE is set (CI images often do)
+        import globusput
+
+        compileall.compile_dir(os.path.dirname(globusput.__file__), quiet=1)
         self.nginx.__enter__()
         self.standin.add_collection(
             self.collection, root=self.root, grant=[self.client_id], external_https=self.nginx.url
