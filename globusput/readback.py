@@ -42,8 +42,9 @@ class ReadBack:
         #: folders where nothing can read a size back (no HEAD, and Transfer refuses to list
         #: them): their files stand unchecked, and the run says so once
         self.unchecked: set[str] = set()
-        #: each folder's latest listing, and when it was asked for
-        self._listings: dict[str, tuple[float, dict[str, RemoteEntry]]] = {}
+        #: the latest listing made here: its folder, when it was asked for, its entries (one
+        #: kept, not one per folder: a listing may be large)
+        self._latest: tuple[str, float, dict[str, RemoteEntry]] | None = None
 
     def check(self, item: PlannedUpload, url: str) -> None:
         """Raise :class:`Retryable` unless the server holds ``url`` at the local size (when
@@ -104,8 +105,8 @@ class ReadBack:
     def listed_since(self, folder: str, since: float) -> dict[str, RemoteEntry] | None:
         """The folder's listing made here if it was asked for after ``since`` (when the files
         it is to tell about were stored), else None: a check need not list twice."""
-        asked, listing = self._listings.get(folder, (float("-inf"), None))
-        return listing if asked >= since else None
+        latest = self._latest
+        return latest[2] if latest and latest[0] == folder and latest[1] >= since else None
 
     def _by_head(self, item: PlannedUpload, url: str) -> tuple[int | None, float | None]:
         try:
@@ -138,7 +139,7 @@ class ReadBack:
             asked = time.monotonic()
             listing = self.collection.listing(folder)
             if listing is not None:
-                self._listings[folder] = (asked, listing)
+                self._latest = (folder, asked, listing)
             if listing is not None or self.collection.allowed("ls", folder):
                 entry = (listing or {}).get(name)
             else:
