@@ -190,6 +190,21 @@ def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None
     assert 200 + 4 <= counts["data.PUT"] <= 200 + 4 * 4
 
 
+def _far_upload_into_folders(run: Runner, folders: str, count: int) -> None:
+    """``count`` files into each of ``folders`` (existing), a listing 0.5 s away, a PUT 0.02 s;
+    every file must arrive."""
+    expected = {}
+    for folder in folders:
+        run.remote_folder(f"/dist/{folder}")
+        for n in range(count):
+            run.write(f"out/{folder}/f{n}.bin", f"{folder} {n}")
+            expected[f"/dist/{folder}/f{n}.bin"] = f"{folder} {n}".encode()
+    run.standin.set_distance({"auth": 0.02, "transfer": 0.03, "op": 0.5, "data": 0.02})
+    result = run("--base-dir", "out", "out", "/dist/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert run.tree() == expected
+
+
 @pytest.mark.parametrize("head", ["answered", "refused"])
 def test_the_last_folder_is_checked_by_head_when_sooner_and_listed_without_head(
     run: Runner, head: str
@@ -200,16 +215,7 @@ def test_the_last_folder_is_checked_by_head_when_sooner_and_listed_without_head(
     answered last; each folder's 24 files take about 0.2 s, a listing 0.5 s."""
     if head == "refused":
         run.standin.add_fault("status", route="data.HEAD", status=405, times=FOREVER)
-    expected = {}
-    for folder in "abcdef":
-        run.remote_folder(f"/dist/{folder}")
-        for n in range(24):
-            run.write(f"out/{folder}/f{n}.bin", f"{folder} {n}")
-            expected[f"/dist/{folder}/f{n}.bin"] = f"{folder} {n}".encode()
-    run.standin.set_distance({"auth": 0.02, "transfer": 0.03, "op": 0.5, "data": 0.02})
-    result = run("--base-dir", "out", "out", "/dist/", run.collection_id)
-    assert result.returncode == 0, result.output
-    assert run.tree() == expected
+    _far_upload_into_folders(run, "abcdef", 24)
     listed = collections.Counter(
         e["target"] for e in run.standin.log if e["route"] == "transfer.ls"
     )
@@ -230,16 +236,7 @@ def test_a_big_last_folder_is_listed_while_its_last_files_are_sent(run: Runner, 
     listing after one probe. Each folder's 96 files take about 0.6 s, a listing 0.5 s."""
     if head == "refused":
         run.standin.add_fault("status", route="data.HEAD", status=405, times=FOREVER)
-    expected = {}
-    for folder in "abc":
-        run.remote_folder(f"/dist/{folder}")
-        for n in range(96):
-            run.write(f"out/{folder}/f{n}.bin", f"{folder} {n}")
-            expected[f"/dist/{folder}/f{n}.bin"] = f"{folder} {n}".encode()
-    run.standin.set_distance({"auth": 0.02, "transfer": 0.03, "op": 0.5, "data": 0.02})
-    result = run("--base-dir", "out", "out", "/dist/", run.collection_id)
-    assert result.returncode == 0, result.output
-    assert run.tree() == expected
+    _far_upload_into_folders(run, "abc", 96)
     log = run.standin.log
     listed = collections.Counter(e["target"] for e in log if e["route"] == "transfer.ls")
     last = max((e for e in log if e["route"] == "data.PUT"), key=lambda e: e["at"])

@@ -153,6 +153,11 @@ def _two_folders(seconds: float, answers_head: bool = True) -> tuple[_Listed, _R
     ]
     collection = _Listed(plan)
     uploader = _Timed(collection, seconds, answers_head)
+    _all_uploaded(plan, uploader)
+    return collection, uploader.readback
+
+
+def _all_uploaded(plan: list[PlannedUpload], uploader: _Timed) -> None:
     outcomes, _ = Uploads(
         plan,
         uploader,  # type: ignore[arg-type]
@@ -161,8 +166,7 @@ def _two_folders(seconds: float, answers_head: bool = True) -> tuple[_Listed, _R
         check_sizes=True,
         overwrite="always",
     ).run()
-    assert [o.status for o in outcomes] == ["uploaded"] * 16
-    return collection, uploader.readback
+    assert [o.status for o in outcomes] == ["uploaded"] * len(plan)
 
 
 def test_the_last_folder_is_checked_by_head_when_that_is_sooner_than_its_listing() -> None:
@@ -195,15 +199,7 @@ def test_the_last_folder_is_listed_before_its_last_files_when_that_ends_sooner()
     ]
     collection = _Listed(plan, seconds=0.03)
     uploader = _Timed(collection, seconds=0.001, answers_head=True, sleep=0.02)
-    outcomes, _ = Uploads(
-        plan,
-        uploader,  # type: ignore[arg-type]
-        concurrency=2,
-        reporter=Reporter(out=io.StringIO(), err=io.StringIO()),
-        check_sizes=True,
-        overwrite="always",
-    ).run()
-    assert [o.status for o in outcomes] == ["uploaded"] * 68
+    _all_uploaded(plan, uploader)
     assert collection.listed == ["/a", "/b"]
     heads = uploader.readback.heads
     # listed with 11 to 15 rounds of PUTs to go (a listing of 0.03 s against 0.001 s a PUT)
