@@ -257,11 +257,12 @@ class Uploads:
     def _list_early(self, folder: str) -> bool:
         """Whether ``folder``, whose files are all that is left to send, is listed now for its
         files done (once; the rest are checked when done). Called under the lock."""
-        done = [outcome for _, outcome in self._waiting[folder]]
         sending = self.pool.pending() - self._checking - sum(map(len, self._waiting.values()))
         if folder in self._early or sending != self._left[folder]:
             return False
-        if not list_early(len(done), sending, *self._timings(done), self.pool.concurrency):
+        done = self._waiting[folder]  # a PUT's time from the latest 64: asked at each completion
+        timings = self._timings([outcome for _, outcome in done[-64:]])
+        if not list_early(len(done), sending, *timings, self.pool.concurrency):
             return False
         self._early.add(folder)
         return True
