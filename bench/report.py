@@ -305,7 +305,8 @@ def write_report(
         "# globusput benchmark results",
         "",
         f"{datetime.date.today()}, {_machine()}.",
-        f"Concurrency {args.concurrency}, {args.reps} repetition(s) per contender, alternating "
+        f"Concurrency {args.concurrency}, {args.reps} repetition(s) per contender (five times as "
+        "many for the one-file far row, a second each), alternating "
         "order, medians. Absolute numbers depend on the machine; the ratios are what the targets "
         "speak of. Reproduce: `python bench/run.py` (see bench/README.md).",
         "",

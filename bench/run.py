@@ -493,13 +493,14 @@ def main() -> int:
             folder = materialise(workload, work / "data")
             candidates = contenders(bench, workload)
             table = {name: Row(workload, name) for name in candidates}
-            for rep in range(args.reps):
+            reps = args.reps * workload.repeat
+            for rep in range(reps):
                 for name, command in candidates.items():  # alternating: A B C A B C
                     build = partial(command, workload, folder)
                     new_root = name.endswith("--whole-folder")
                     table[name].runs.append(bench.measure(build, workload, new_root))
                     bench.verify(workload, folder)
-                print(f"{workload.name}: repetition {rep + 1} of {args.reps} done", flush=True)
+                print(f"{workload.name}: repetition {rep + 1} of {reps} done", flush=True)
             rows += table.values()
     finally:
         bench.close()
