@@ -20,9 +20,11 @@ SCRIPT = (
 
 #: What was done about each large import (issue 25).
 DONE = {
-    "pydantic": "the settings library's core: kept (the one settings model); its teardown at "
-    "exit skipped, the collector off while it loads",
-    "pydantic_settings": "kept (mandated); it imports asyncio and its cloud sources itself",
+    "pydantic": "the settings library's core: kept (the one settings model); loads while Auth "
+    "answers the first token request (globusput/early.py); its teardown at exit skipped, the "
+    "collector off while it loads",
+    "pydantic_settings": "kept (mandated), loaded while Auth answers; it imports asyncio and its "
+    "cloud sources itself",
     "pydantic_core": "loaded by pydantic",
     "globus_sdk": "as in the original script",
     "cryptography": "as in the original script (globus-sdk's Auth client loads it)",

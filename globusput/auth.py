@@ -60,6 +60,22 @@ def transfer_scope(collection_id: str, data_access: bool) -> str:
     return str(TransferScopes.all.with_dependency(dependency))
 
 
+def first_scopes(collection_id: str) -> list[str]:
+    """A client's first grant: Transfer, and the collection's ``https`` as a guest collection
+    wants it; the endpoint document it reads then says whether more is needed."""
+    return [transfer_scope(collection_id, False), *collection_scopes(collection_id, False)]
+
+
+def auth_client(
+    client_id: str, secret: str, log: Callable[[str], None]
+) -> globus_sdk.ConfidentialAppAuthClient:
+    """A confidential client's Auth client, its requests in the ``-v`` log."""
+    transport = RequestsTransport()
+    transport.session.close()
+    transport.session = LoggedSession(log, "Auth")
+    return globus_sdk.ConfidentialAppAuthClient(client_id, secret, transport=transport)
+
+
 def collection_requirements(collection_id: str, data_access: bool) -> dict[str, list[str]]:
     """Every scope a run on the collection needs, by resource server (a person's login)."""
     return {
@@ -135,31 +151,48 @@ class Credentials(Protocol):
         it, or raise saying what must change."""
 
 
+class FirstGrant(Protocol):
+    """A run's first grant, already asked for (:class:`globusput.early.EarlyGrant`)."""
+
+    client: globus_sdk.ConfidentialAppAuthClient
+    scopes: list[str]
+
+    def response(self, log: Callable[[str], None]) -> globus_sdk.OAuthClientCredentialsResponse:
+        """Its answer, or the exception its request raised; later requests go to ``log``."""
+
+
 class ClientCredentials:
     """A confidential client: client-credentials grants, consent implied by asking.
 
     ``secret`` is told every token as it arrives, so the log can never show one."""
 
     def __init__(
-        self, settings: Settings, secret: Callable[[str], None], log: Callable[[str], None]
+        self,
+        settings: Settings,
+        secret: Callable[[str], None],
+        log: Callable[[str], None],
+        early: FirstGrant | None = None,
     ) -> None:
         assert settings.client_id is not None and settings.client_secret is not None
         assert settings.collection_id is not None
         self.settings = settings
         self.collection = str(settings.collection_id)
         self.identity = client_identity(settings.client_id)
-        transport = RequestsTransport()
-        transport.session.close()
-        transport.session = LoggedSession(log, "Auth")
-        self._client = globus_sdk.ConfidentialAppAuthClient(
-            str(settings.client_id), settings.client_secret.get_secret_value(), transport=transport
+        self._log = log
+        self._early = early
+        self._client = (
+            early.client
+            if early is not None
+            else auth_client(
+                str(settings.client_id), settings.client_secret.get_secret_value(), log
+            )
         )
         self._secret = secret
         self._data: globus_sdk.ClientCredentialsAuthorizer | None = None
         self._transfer: globus_sdk.TransferClient | None = None
 
     def transfer_client(self, pacing: TransferPacing) -> globus_sdk.TransferClient:
-        guest = [transfer_scope(self.collection, False), *collection_scopes(self.collection, False)]
+        guest = first_scopes(self.collection)
         try:
             authorizers = self._grant(guest)
         except UnknownScope:
@@ -203,8 +236,12 @@ class ClientCredentials:
 
     def _grant(self, scopes: list[str]) -> dict[str, globus_sdk.ClientCredentialsAuthorizer]:
         """One client-credentials request; a renewing authorizer per resource server."""
+        early, self._early = self._early, None
         try:
-            response = self._client.oauth2_client_credentials_tokens(scopes)
+            if early is not None and early.scopes == scopes:
+                response = early.response(self._log)
+            else:
+                response = self._client.oauth2_client_credentials_tokens(scopes)
         except globus_sdk.AuthAPIError as exc:
             raise self._auth_error(exc) from None
         except globus_sdk.NetworkError as exc:

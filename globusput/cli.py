@@ -71,13 +71,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
 
+    misses = misspelled(os.environ)
+    if command == "upload":  # globus-sdk loads now, so that Auth answers while pydantic does
+        from globusput.early import ask_early
+
+        ask_early(values, os.environ, misses)
     from globusput.report import Reporter
     from globusput.settings import load_settings
 
     reporter = Reporter()
     _mask_credentials(reporter)
     try:
-        settings = load_settings(values, _misspelled(reporter))
+        settings = load_settings(values, _misspelled(reporter, misses))
         reporter.verbose, reporter.quiet = settings.verbose, settings.quiet
         name = command if command in (*ACCOUNT_COMMANDS, *FILE_COMMANDS) else "upload"
         module = importlib.import_module(f"globusput.commands.{name}")
@@ -99,11 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _misspelled(reporter: Reporter) -> list[str]:
+def _misspelled(reporter: Reporter, misses: list[tuple[str, str | None]]) -> list[str]:
     """Variables that look like settings and are none: a warning each, naming the closest
     setting; a near miss of a safety switch (the dry run) is a problem that stops the run."""
     stops = []
-    for name, closest in misspelled(os.environ):
+    for name, closest in misses:
         if closest in SAFETY:
             stops.append(
                 f"{name} is not a setting: did you mean {closest}? Nothing was sent, as a "

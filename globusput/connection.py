@@ -16,6 +16,7 @@ from globus_sdk.config import get_ssl_verify
 
 from globusput.auth import ClientCredentials, Credentials, DataAuthorizer
 from globusput.collection import Collection
+from globusput.early import take_early
 from globusput.errors import ConfigError
 from globusput.pacing import TransferPacing
 from globusput.person import PersonLogin
@@ -48,7 +49,10 @@ def connect(
     pacing = TransferPacing(log=reporter.debug)
     credentials: Credentials
     if settings.has_client_credentials:
-        credentials = ClientCredentials(settings, reporter.add_secret, reporter.debug)
+        assert settings.client_id is not None and settings.client_secret is not None
+        secret = settings.client_secret.get_secret_value()
+        early = take_early(str(settings.client_id), secret, str(settings.collection_id))
+        credentials = ClientCredentials(settings, reporter.add_secret, reporter.debug, early)
     else:
         credentials = PersonLogin(settings, reporter)
     try:

@@ -1,7 +1,7 @@
 """What each run moves, decided without the network: one plan type per direction.
 
 An upload pairs every selected local file with its collection path (collisions are refused
-before anything is sent); a download pairs every remote file with the local path it lands on,
+before anything is uploaded); a download pairs every remote file with the local path it lands on,
 its whole collection path below the local folder, so two remote files never share a local name.
 Both carry the collection's URL of the file, its folder and how progress names it.
 """

@@ -1,4 +1,4 @@
-"""Vetting what the patterns selected, before anything is sent: patterns that matched
+"""Vetting what the patterns selected, before anything is uploaded: patterns that matched
 nothing, credential files, and runs too large for one HTTPS request per file.
 
 Selection itself (:mod:`globusput.selection`) only expands patterns; what a user must hear

@@ -1,7 +1,8 @@
 """``globusput PATH... DESTINATION COLLECTION_ID``: select, place, upload, report.
 
 Decisions that need no network (selection, destination, collisions) are made first, so bad
-input fails before any token is requested; only then are Globus services contacted.
+input fails before Transfer or the collection is contacted (only the first token may have been
+asked for meanwhile: :mod:`globusput.early`).
 """
 
 from __future__ import annotations

@@ -153,6 +153,16 @@ class Runner:
             assert time.monotonic() < end, f"no {route} request for {path} within {seconds} s"
             time.sleep(0.05)
 
+    def sent_nothing(self) -> bool:
+        """Nothing reached Transfer or the collection: at most the client-credentials grant
+        that an upload with a plain client asks for while its settings load
+        (globusput/early.py), which a run refused meanwhile never uses."""
+        asked = list(self.standin.log)
+        early = [
+            e for e in asked if e["route"] == "auth.token" and e["grant"] == "client_credentials"
+        ]
+        return len(early) <= 1 and len(asked) == len(early)
+
     def stored(self, path: str) -> bytes:
         """What the collection holds at a collection path."""
         return self.collection.fs_path(path).read_bytes()

@@ -1,4 +1,5 @@
-"""Hostile or wrong input: a clear one-line error, the right exit code, zero requests sent."""
+"""Hostile or wrong input: a clear one-line error, the right exit code, nothing sent to
+Transfer or the collection."""
 
 from __future__ import annotations
 
@@ -303,6 +304,6 @@ def test_bad_input(run: Runner, case: Case) -> None:
     assert case.message in result.stderr, result.stderr
     assert "Traceback" not in result.output
     assert all(line.startswith("error: ") for line in result.stderr.splitlines()), result.stderr
-    assert run.standin.count() == 0, run.standin.counts
+    assert run.sent_nothing(), run.standin.counts
     assert result.stdout == ""
     assert PLANTED not in result.output

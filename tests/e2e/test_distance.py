@@ -81,6 +81,20 @@ def test_one_file_into_an_existing_folder_needs_no_transfer_operation(run: Runne
     assert (run.standin.counts["data.PUT"], run.standin.counts["data.HEAD"]) == (1, 1)
 
 
+def test_an_upload_asks_for_its_token_while_its_settings_load(run: Runner) -> None:
+    """The first grant goes before the input is checked (globusput/early.py): a run that its
+    input stops has asked Auth and nothing else, and has not waited for the answer."""
+    run.write("a.txt")
+    run.standin.set_distance({"auth": 3.0})
+    started = time.monotonic()
+    result = run("nothing-*.zip", "/n/", run.collection_id)
+    assert result.returncode == 2 and "no files match 'nothing-*.zip'" in result.stderr
+    assert time.monotonic() - started < 3.0
+    assert [(e["route"], e["grant"]) for e in run.standin.log] == [
+        ("auth.token", "client_credentials")
+    ]
+
+
 def test_transfer_429_is_waited_out(run: Runner) -> None:
     run.write("x/a.txt", "a")
     run.standin.add_fault("status", route="transfer.mkdir", status=429, retry_after=1)
@@ -248,7 +262,7 @@ def test_whole_folder_needs_a_new_folder_destination(run: Runner) -> None:
     result = run("--whole-folder", "a.txt", "/file.txt", run.collection_id)
     assert result.returncode == 2
     assert "whole-folder upload needs a destination folder" in result.stderr
-    assert run.standin.count() == 0
+    assert run.sent_nothing()
 
 
 @pytest.mark.parametrize(

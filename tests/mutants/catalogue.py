@@ -67,8 +67,8 @@ CATALOGUE = [
         "secrets are masked before anything else is printed",
         "globusput/cli.py",
         "    _mask_credentials(reporter)\n    try:\n"
-        "        settings = load_settings(values, _misspelled(reporter))\n",
-        "    try:\n        settings = load_settings(values, _misspelled(reporter))\n"
+        "        settings = load_settings(values, _misspelled(reporter, misses))\n",
+        "    try:\n        settings = load_settings(values, _misspelled(reporter, misses))\n"
         "        _mask_credentials(reporter)\n",
         (f"{E2E}/test_guarantees.py::test_the_secret_is_masked_before_anything_else_is_printed",),
     ),
@@ -493,5 +493,56 @@ CATALOGUE = [
         "        return None if owner == index or answer.done() else answer\n",
         "        return None\n",
         (f"{E2E}/test_distance.py::test_transfer_calls_grow_with_folders_not_files",),
+    ),
+    Mutant(
+        "early-grant-with-tls-off",
+        "the secret never travels over unverified TLS before the settings refuse that",
+        "globusput/early.py",
+        "        if get_ssl_verify() is False:\n",
+        "        if False:\n",
+        (
+            f"{UNIT}/test_early.py::test_no_grant_starts_where_a_check_guards_the_secret",
+            f"{E2E}/test_tls.py::test_verification_off_works_only_with_the_loud_flag",
+        ),
+    ),
+    Mutant(
+        "early-grant-despite-misspelled-dry-run",
+        "a misspelled dry run stops before anything is sent",
+        "globusput/early.py",
+        "    if plain is None or any(closest in SAFETY for _, closest in misspelled):\n",
+        "    if plain is None:\n",
+        (
+            f"{UNIT}/test_early.py::test_no_grant_starts_where_a_check_guards_the_secret",
+            f"{E2E}/test_upload.py::test_a_misspelled_dry_run_stops_before_anything_is_sent",
+        ),
+    ),
+    Mutant(
+        "early-grant-for-any-client",
+        "the early token is used only for the client the settings name",
+        "globusput/early.py",
+        "    return grant if grant is not None and grant.key == (client_id, secret, collection) else None\n",
+        "    return grant\n",
+        (
+            f"{UNIT}/test_early.py::test_the_run_takes_the_grant_only_for_the_client_the_settings_name",
+        ),
+    ),
+    Mutant(
+        "early-grant-dropped",
+        "an upload asks Auth once",
+        "globusput/auth.py",
+        "            if early is not None and early.scopes == scopes:\n",
+        "            if False:\n",
+        (
+            f"{E2E}/test_distance.py::test_one_file_into_an_existing_folder_needs_no_transfer_operation",
+            f"{E2E}/test_upload.py::test_issue_example_wheels_and_html_tree",
+        ),
+    ),
+    Mutant(
+        "early-grant-never-asked",
+        "the first token is asked for while the settings load",
+        "globusput/cli.py",
+        "        ask_early(values, os.environ, misses)\n",
+        "        pass\n",
+        (f"{E2E}/test_distance.py::test_an_upload_asks_for_its_token_while_its_settings_load",),
     ),
 ]

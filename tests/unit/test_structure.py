@@ -17,6 +17,7 @@ PACKAGE = REPO / "globusput"
 #: line loads the settings model and the chosen command after parsing (``--help`` answers
 #: first), and tqdm (a tenth of a second) is loaded only when a terminal shows a bar.
 LAZY = {
+    ("globusput/cli.py", "globusput.early"),
     ("globusput/cli.py", "globusput.report"),
     ("globusput/cli.py", "globusput.settings"),
     ("globusput/progress.py", "tqdm"),
