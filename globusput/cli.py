@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
 
     misses = misspelled(os.environ)
-    if command == "upload":  # globus-sdk loads now, so that Auth answers while pydantic does
+    if command in ("upload", "get", "verify"):  # globus-sdk now: Auth answers while pydantic loads
         from globusput.early import ask_early
 
         ask_early(values, os.environ, misses)

@@ -1,10 +1,11 @@
-"""An upload's first token, asked for while the settings load.
+"""A run's first token, asked for while the settings load.
 
 Loading pydantic and validating the settings take about as long as Globus Auth takes to answer
-a token request (0.15 to 0.3 s each), and a one-file upload is little more than those two and
-three short requests. So when an upload names its client plainly (``GLOBUS_CLIENT_ID`` and
-``GLOBUS_CLIENT_SECRET``, the collection on the command line or in ``GLOBUS_COLLECTION_ID``),
-the grant it would ask for first is asked for at once, on a thread of its own. The run takes
+a token request (0.15 to 0.3 s each), and a one-file upload (or ``get``) is little more than
+those two and three short requests. So when an upload, ``get`` or ``verify`` names its client
+plainly (``GLOBUS_CLIENT_ID`` and ``GLOBUS_CLIENT_SECRET``, the collection on the command line
+or in ``GLOBUS_COLLECTION_ID``), the grant it would ask for first is asked for at once, on a
+thread of its own. The run takes
 the answer only if the validated settings name the same client, secret and collection; else
 it asks again, and the early token is never used.
 

@@ -48,7 +48,7 @@ def run(settings: Settings, reporter: Reporter) -> None:
     specs = remote_specs(settings.paths) if manifest is None else []
     if root.exists() and not root.is_dir():
         raise ConfigError(f"GLOBUSPUT_DESTINATION (DESTINATION): {root} is a file: name a folder")
-    for spec in specs:  # a path that cannot be a local file fails before any request
+    for spec in specs:  # a path that cannot be a local file fails before Transfer is asked
         if spec.path.strip("/"):
             local_path(root, spec.path.rstrip("/"))
     check_outputs(settings, reporter)

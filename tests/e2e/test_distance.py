@@ -81,14 +81,23 @@ def test_one_file_into_an_existing_folder_needs_no_transfer_operation(run: Runne
     assert (run.standin.counts["data.PUT"], run.standin.counts["data.HEAD"]) == (1, 1)
 
 
-def test_an_upload_asks_for_its_token_while_its_settings_load(run: Runner) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nothing-*.zip", "/n/"), "no files match 'nothing-*.zip'"),
+        (("get", "/n/", "a.txt"), "a.txt is a file: name a folder"),
+    ],
+)
+def test_a_run_asks_for_its_token_while_its_settings_load(
+    run: Runner, args: tuple[str, ...], message: str
+) -> None:
     """The first grant goes before the input is checked (globusput/early.py): a run that its
     input stops has asked Auth and nothing else, and has not waited for the answer."""
     run.write("a.txt")
     run.standin.set_distance({"auth": 3.0})
     started = time.monotonic()
-    result = run("nothing-*.zip", "/n/", run.collection_id)
-    assert result.returncode == 2 and "no files match 'nothing-*.zip'" in result.stderr
+    result = run(*args, run.collection_id)
+    assert result.returncode == 2 and message in result.stderr
     assert time.monotonic() - started < 3.0
     assert [(e["route"], e["grant"]) for e in run.standin.log] == [
         ("auth.token", "client_credentials")

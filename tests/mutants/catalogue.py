@@ -543,6 +543,6 @@ CATALOGUE = [
         "globusput/cli.py",
         "        ask_early(values, os.environ, misses)\n",
         "        pass\n",
-        (f"{E2E}/test_distance.py::test_an_upload_asks_for_its_token_while_its_settings_load",),
+        (f"{E2E}/test_distance.py::test_a_run_asks_for_its_token_while_its_settings_load",),
     ),
 ]
