@@ -306,7 +306,8 @@ def write_report(
         "",
         f"{datetime.date.today()}, {_machine()}.",
         f"Concurrency {args.concurrency}, {args.reps} repetition(s) per contender (five times as "
-        "many for the one-file far row, a second each), alternating "
+        "many for the one-file far row, a second each; twice for the jobs row, whose limit's "
+        "windows fall anywhere), alternating "
         "order, medians. Absolute numbers depend on the machine; the ratios are what the targets "
         "speak of. Reproduce: `python bench/run.py` (see bench/README.md).",
         "",
