@@ -59,7 +59,7 @@ def ask_early(
     environ: Mapping[str, str],
     misspelled: Sequence[tuple[str, str | None]],
 ) -> None:
-    """Start the first grant now when the upload's client is plain and nothing forbids it."""
+    """Start the first grant now when the run's client is plain and nothing forbids it."""
     plain = plain_client(values, environ)
     if plain is None or any(closest in SAFETY for _, closest in misspelled):
         return
