@@ -175,7 +175,9 @@ def test_a_home_transfer_does_not_place_is_refused_with_a_reason(run: Runner) ->
 
 def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None:
     """Busy folders are checked by one listing each, so a server without HEAD changes
-    nothing for them: no HEAD at all, one ls per folder."""
+    nothing for them: one ls per folder. Only the last folder may be listed while its last
+    files are sent (when this run's timings say that ends sooner); its late files then cost one
+    refused HEAD and one more listing of it, never a HEAD each."""
     run.standin.add_fault("status", route="data.HEAD", status=405, times=FOREVER)
     expected = {}
     for n in range(200):
@@ -185,7 +187,9 @@ def test_200_files_without_head_cost_what_they_cost_with_it(run: Runner) -> None
     assert result.returncode == 0, result.output
     assert run.tree() == expected
     counts = run.standin.counts
-    assert (counts["data.HEAD"], counts["transfer.ls"], counts["transfer.mkdir"]) == (0, 4, 5)
+    listed = sorted(e["target"] for e in run.standin.log if e["route"] == "transfer.ls")
+    assert sorted(set(listed)) == [f"/dist/{f}" for f in "abcd"], listed
+    assert counts["transfer.ls"] - 4 == counts["data.HEAD"] <= 1 and counts["transfer.mkdir"] == 5
     # a refused first PUT per new folder (a few more when its files start together)
     assert 200 + 4 <= counts["data.PUT"] <= 200 + 4 * 4
 
