@@ -21,6 +21,7 @@ from globusput.collection import TRANSFER_THREADS
 from globusput.errors import FolderPending
 from globusput.estimates import heads_sooner, list_early
 from globusput.outcomes import Outcome, settle
+from globusput.pacing import Lead
 from globusput.plans import (
     KEPT_BY,
     Listings,
@@ -99,6 +100,7 @@ class Uploads:
         self._listed: list[float] = []  #: seconds each folder's listing took, this run
         self._checking = 0  #: files whose folder is being checked
         self._early: set[str] = set()  #: folders listed before their last files were done
+        self._lead = Lead()
 
     def run(self) -> tuple[list[Uploaded], int]:
         title = f"Uploading {len(self.plan)} file{'s' if len(self.plan) != 1 else ''}"
@@ -181,11 +183,10 @@ class Uploads:
     def _step_aside(self, index: int, pending: FolderPending) -> None:
         """The file waits while its folder is made, then goes again (never aside twice)."""
         self._deferred.add(index)
-        item = self.plan[index]
 
         def fail(exc: Exception) -> None:
-            self.uploader.progress.done(item)
-            self._complete(index, self.uploader.failed(item, exc))
+            self.uploader.progress.done(self.plan[index])
+            self._complete(index, self.uploader.failed(self.plan[index], exc))
 
         self.folders.then(pending, lambda: self.pool.again(index), fail)
 
@@ -239,10 +240,11 @@ class Uploads:
             return checked + list(pool.map(partial(self._recheck, entries), todo))
 
     def _listing(self, folder: str) -> dict[str, RemoteEntry] | None:
-        """The folder's listing, timed; None when Transfer fails (files checked by HEAD)."""
+        """The folder's listing, timed, after the run's first (:class:`Lead`); None when
+        Transfer fails (files checked by HEAD)."""
         started = time.monotonic()
         try:
-            entries = self.collection.listing(folder)
+            entries = self._lead(lambda: self.collection.listing(folder))
         except Exception as exc:  # a Transfer failure: check these files one by one
             self.reporter.debug(f"listing {folder}/ failed ({exc}); checking files by HEAD")
             return None

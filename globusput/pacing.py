@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import globus_sdk
 import requests
@@ -35,10 +35,12 @@ WINDOW = 1.0
 FIRST_SPACING = 3.0
 MAX_SPACING = 30.0
 RECOVERY = 0.95
-#: Without Retry-After, a 429 holds every request back this many spacings (jittered): about
-#: as long as a metering window is likely to last, so jobs refused together do not probe it
-#: again and again, nor come back together.
-HOLD_SPACINGS = (2.0, 4.0)
+#: Without Retry-After, a 429 holds every request back this many spacings (jittered): the
+#: first hold is 9 to 11 s, about the 10 s window Globus reportedly meters. A job coming back
+#: before the window that refused it has ended is refused again, and its pace halves again for
+#: nothing: a shorter hold (6 s) made one run in three of eight jobs sharing a limit twice as
+#: slow. The jitter keeps jobs refused together from coming back together.
+HOLD_SPACINGS = (3.0, 3.7)
 MAX_HOLD = 300.0
 #: Enough retries to ride out a few minutes of throttling before a call is given up.
 MAX_RETRIES = 10
@@ -46,6 +48,7 @@ MAX_RETRIES = 10
 #: this many more times, about 8 s of backoff: not the minutes meant for throttling.
 NETWORK_RETRIES = 4
 
+_T = TypeVar("_T")
 _KIND = re.compile(r"/operation/endpoint/[^/]+/(\w+)|/(endpoint)/[^/]+$")
 
 
@@ -118,6 +121,27 @@ class Pacer:
             self.spacing *= RECOVERY
             if self.spacing < self.window / self.rate:
                 self.spacing = 0.0
+
+
+class Lead:
+    """Calls that a used-up limit would refuse all together go one at a time until one has
+    answered: each refusal counts against the limit too, and one is news enough for the pacer
+    to hold the rest. Then they may go together. For calls that can wait (a folder's listing
+    after its files are stored), not for those a run waits on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answered = threading.Event()
+
+    def __call__(self, call: Callable[[], _T]) -> _T:
+        if not self._answered.is_set():
+            with self._lock:
+                if not self._answered.is_set():
+                    try:
+                        return call()
+                    finally:
+                        self._answered.set()
+        return call()
 
 
 class _PacedSession(LoggedSession):

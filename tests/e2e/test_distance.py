@@ -178,6 +178,23 @@ def test_big_files_go_through_a_temporary_name_small_ones_straight(run: Runner) 
     assert "/p/small.txt" in puts and "/p/big.bin" not in puts
 
 
+def test_folders_finished_together_are_listed_after_a_first_listing_answers(run: Runner) -> None:
+    """Jobs sharing a client may have used up Transfer's limit by the time a run's folders
+    are done; listed all at once, they would all be refused, each refusal counting against the
+    limit. Here the first listing is refused: no other is sent until it has been answered."""
+    for n in range(40):  # four busy folders, done at about the same time
+        run.write(f"out/{FOLDERS[n % len(FOLDERS)]}/f{n}.bin", b"%d" % n * 100)
+    run.remote_folder("/lead")
+    run.standin.add_fault("status", route="transfer.ls", status=429, retry_after=1)
+    run.standin.set_distance(LATENCY)
+    result = run("--base-dir", "out", "out", "/lead/", run.collection_id)
+    assert result.returncode == 0, result.output
+    assert len(run.tree()) == 40
+    listed = [e["at"] for e in run.standin.log if e["route"] == "transfer.ls"]
+    assert run.standin.counts["throttled"] == 0 and len(listed) >= 3, listed  # 429 by fault
+    assert all(at >= listed[0] + 1.0 for at in listed[1:]), [at - listed[0] for at in listed]
+
+
 def test_a_short_file_found_by_the_listing_is_sent_again(run: Runner) -> None:
     run.remote_folder("/v")
     for n in range(10):

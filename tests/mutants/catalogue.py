@@ -545,4 +545,23 @@ CATALOGUE = [
         "        pass\n",
         (f"{E2E}/test_distance.py::test_a_run_asks_for_its_token_while_its_settings_load",),
     ),
+    Mutant(
+        "short-hold-after-429",
+        "a job refused by a full window stays away for most of it (issue 25)",
+        "globusput/pacing.py",
+        "HOLD_SPACINGS = (3.0, 3.7)\n",
+        "HOLD_SPACINGS = (2.0, 4.0)\n",
+        (f"{UNIT}/test_pacing.py::test_a_job_refused_by_a_full_window_stays_away_for_most_of_it",),
+    ),
+    Mutant(
+        "listings-without-a-lead",
+        "folders finished together are listed after a first listing answers (issue 25)",
+        "globusput/batch.py",
+        "            entries = self._lead(lambda: self.collection.listing(folder))\n",
+        "            entries = self.collection.listing(folder)\n",
+        (
+            f"{E2E}/test_distance.py::"
+            "test_folders_finished_together_are_listed_after_a_first_listing_answers",
+        ),
+    ),
 ]

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from globusput.pacing import FIRST_SPACING, HOLD_SPACINGS, RECOVERY, Pacer
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from globusput.pacing import FIRST_SPACING, HOLD_SPACINGS, RECOVERY, Lead, Pacer
+
+#: the window Globus reportedly meters Transfer over (facts, section 3b)
+METERED_WINDOW = 10.0
 
 
 class FakeTime:
@@ -72,6 +80,18 @@ def test_without_retry_after_the_hold_is_jittered_spacings() -> None:
     assert pacer.spacing == 2 * FIRST_SPACING
 
 
+def test_a_job_refused_by_a_full_window_stays_away_for_most_of_it() -> None:
+    """A 429 without Retry-After means the window is used up: coming back within it is
+    refused again, and halves the pace again for nothing (one run in three of eight jobs
+    took twice as long when the least hold was 6 s). Nor much longer than the window."""
+    for jitter in (min, max):
+        clock = FakeTime()
+        pacer = Pacer(clock=clock.clock, sleep=clock.sleep, jitter=jitter)
+        pacer.slow_down(None, pacer.wait())
+        pacer.wait()
+        assert 0.9 * METERED_WINDOW <= clock.now - 100.0 <= 1.2 * METERED_WINDOW
+
+
 def test_429s_to_requests_sent_together_widen_the_spacing_once() -> None:
     """Four requests in flight refused by one crowded window are one piece of news: doubling
     for each would leave the run four times slower than it needs to be."""
@@ -101,3 +121,46 @@ def test_retry_after_is_capped() -> None:
     pacer.slow_down(86400)
     pacer.wait()
     assert clock.now - 100.0 <= 300.0
+
+
+def test_calls_that_could_be_refused_together_follow_a_first_one() -> None:
+    """Until one call has answered, one at a time; then together. A refused listing answers
+    only when its repeat does, so the others never meet the same used-up limit."""
+    lead = Lead()
+    first_in, release = threading.Event(), threading.Event()
+    flying, most = [0], [0]
+    lock = threading.Lock()
+
+    def call(wait: bool) -> int:
+        with lock:
+            flying[0] += 1
+            most[0] = max(most[0], flying[0])
+        first_in.set()
+        if wait:
+            release.wait(5)
+        else:
+            together.wait(5)
+        with lock:
+            flying[0] -= 1
+        return 1
+
+    together = threading.Barrier(3)
+    with ThreadPoolExecutor(4) as pool:
+        leader = pool.submit(lead, lambda: call(True))
+        assert first_in.wait(5)
+        followers = [pool.submit(lead, lambda: call(False)) for _ in range(3)]
+        assert not any(f.done() for f in followers) and most[0] == 1  # held behind the first
+        release.set()
+        assert leader.result(5) == 1 and [f.result(5) for f in followers] == [1, 1, 1]
+    assert most[0] == 3  # once one answered, the others went together (the barrier of 3)
+
+
+def test_a_first_call_that_fails_still_lets_the_others_go() -> None:
+    lead = Lead()
+
+    def fail() -> int:
+        raise RuntimeError("Transfer failed")
+
+    with pytest.raises(RuntimeError):
+        lead(fail)
+    assert lead(lambda: 2) == 2
