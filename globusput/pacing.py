@@ -93,13 +93,13 @@ class Pacer:
                     return now
                 self._sleep(delay)
 
-    def slow_down(self, retry_after: float | None, sent: float | None = None) -> None:
+    def slow_down(self, retry_after: float | None, sent: float | None = None) -> float | None:
         """After a 429 to a request started at ``sent``. With a Retry-After, Transfer says
         when: nobody starts before it, and the pace halves. Without one, the share of a
         limit others use is guessed: requests are spaced twice as far apart, and held back
         for a few spacings (jittered, so jobs refused together do not come back together).
         Requests started before the spacing last grew were refused with the same crowd: they
-        widen it once."""
+        widen it once. Returns the new hold in seconds (None: the standing one applies)."""
         with self._lock:
             self.throttled += 1
             now = self._clock()
@@ -107,12 +107,13 @@ class Pacer:
                 self.rate = max(1, self.rate // 2)
                 hold = min(max(retry_after, 0.0), MAX_HOLD)
             elif sent is not None and sent < self._widened:
-                return  # the hold set by the first of them stands
+                return None  # the hold set by the first of them stands
             else:
                 self._widened = now
                 self.spacing = min(MAX_SPACING, max(FIRST_SPACING, self.spacing * 2))
                 hold = self.spacing * self._jitter(*HOLD_SPACINGS)
             self._held_until = max(self._held_until, now + hold)
+            return hold
 
     def answered(self) -> None:
         """A request got through: the spacing narrows a little, and ends once it is no
@@ -158,7 +159,10 @@ class _PacedSession(LoggedSession):
         self._counts[(match.group(1) or match.group(2)) if match else "other"] += 1
         response = super().send(request, **kwargs)
         if response.status_code == 429:
-            self._pacer.slow_down(_retry_after(response), sent)
+            hold = self._pacer.slow_down(_retry_after(response), sent)
+            if hold is not None and self._log is not None:
+                pace = self._pacer.spacing or self._pacer.window / self._pacer.rate
+                self._log(f"Transfer: throttled; calls wait {hold:.1f}s, then {pace:.1f}s apart")
         elif self._pacer.spacing:
             self._pacer.answered()
         return response

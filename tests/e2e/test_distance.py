@@ -137,6 +137,7 @@ def test_pacing_stays_under_the_rate_limit_and_a_lower_limit_only_slows(run: Run
     assert result.returncode == 0, result.output
     assert run.standin.counts["throttled"] >= 1
     assert "pace lowered" in result.stderr
+    assert "Transfer: throttled; calls wait 1.0s, then 0.2s apart" in result.stderr
     assert len(run.tree()) == 16
 
 

@@ -73,9 +73,10 @@ def test_without_retry_after_the_hold_is_jittered_spacings() -> None:
         return high
 
     pacer = Pacer(clock=clock.clock, sleep=clock.sleep, jitter=jitter)
-    pacer.slow_down(None, pacer.wait())
+    hold = pacer.slow_down(None, pacer.wait())
     pacer.wait()
     assert clock.now == 100.0 + FIRST_SPACING * HOLD_SPACINGS[1] and drawn == [HOLD_SPACINGS]
+    assert hold == FIRST_SPACING * HOLD_SPACINGS[1]  # what -v says
     pacer.slow_down(None, pacer.wait())  # a new 429: twice the spacing, twice the hold
     assert pacer.spacing == 2 * FIRST_SPACING
 
@@ -99,9 +100,9 @@ def test_429s_to_requests_sent_together_widen_the_spacing_once() -> None:
     pacer = Pacer(clock=clock.clock, sleep=clock.sleep, jitter=lambda low, high: low)
     sent = [pacer.wait() for _ in range(4)]
     clock.now += 0.6
-    for at in sent:
-        pacer.slow_down(None, at)
+    holds = [pacer.slow_down(None, at) for at in sent]
     assert pacer.spacing == FIRST_SPACING and pacer.throttled == 4
+    assert holds[1:] == [None, None, None]  # -v tells of one hold, not four
 
 
 def test_answers_narrow_the_spacing_back_to_the_rate() -> None:
