@@ -5,9 +5,8 @@ a token request (0.15 to 0.3 s each), and a one-file upload (or ``get``) is litt
 those two and three short requests. So when an upload, ``get`` or ``verify`` names its client
 plainly (``GLOBUS_CLIENT_ID`` and ``GLOBUS_CLIENT_SECRET``, the collection on the command line
 or in ``GLOBUS_COLLECTION_ID``), the grant it would ask for first is asked for at once, on a
-thread of its own. The run takes
-the answer only if the validated settings name the same client, secret and collection; else
-it asks again, and the early token is never used.
+thread of its own. The run takes the answer only if the validated settings name the same
+client, secret and collection; else it asks again, and the early token is never used.
 
 The request carries the client's own id and secret to the service that issued them, and is the
 only one that can go before the settings are checked: nothing reaches Transfer or the
